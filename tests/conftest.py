@@ -34,3 +34,34 @@ def seeds_dir() -> Path:
 def gold_path() -> Path:
     """The hand annotation of seed 001 (``../shared/gold/bedfordshire-2018-19.jsonl``)."""
     return _require(SHARED / "gold" / "bedfordshire-2018-19.jsonl", "gold annotation")
+
+
+@pytest.fixture(scope="session")
+def seeded_store(seeds_dir):
+    """An in-memory store with all five seed documents loaded (built once per test session)."""
+    from cigraph.graph.ingest import load_files
+    from cigraph.graph.store import open_store
+
+    store = open_store("memory")
+    results = load_files([seeds_dir], store)
+    failed = [r.error for r in results if not r.ok]
+    assert not failed, f"seed documents failed to load: {failed}"
+    return store
+
+
+@pytest.fixture(scope="session")
+def seeded_queries(seeded_store):
+    from cigraph.graph.queries import Queries
+
+    return Queries(seeded_store)
+
+
+@pytest.fixture(scope="session")
+def client(seeded_store):
+    """A FastAPI TestClient over the real app serving the seeded store."""
+    from fastapi.testclient import TestClient
+
+    from cigraph.api.app import create_app
+
+    with TestClient(create_app(seeded_store)) as c:
+        yield c

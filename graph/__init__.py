@@ -1,0 +1,1 @@
+"""Store, organisation registry, NHS fiscal time, RDF building, queries and analytics."""
