@@ -1,0 +1,128 @@
+"""The `cigraph` command line and a real `cigraph serve` process on a loopback port."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+BIN = Path(sys.executable).parent / "cigraph"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run(*args, check=True, timeout=300):
+    proc = subprocess.run([str(BIN), *map(str, args)], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "COLUMNS": "250"})
+    if check and proc.returncode != 0:
+        raise AssertionError(f"cigraph {' '.join(map(str, args))} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def loaded_store(tmp_path_factory, seeds_dir):
+    store = tmp_path_factory.mktemp("store") / "graph"
+    proc = run("load", seeds_dir, "--store", store)
+    for prefix in ("000", "001", "002", "003", "004"):
+        assert prefix in proc.stdout, proc.stdout
+    return store
+
+
+def test_load_summary_and_restart_persistence(loaded_store):
+    # a new process sees what the earlier one stored
+    proc = run("ask", "which intentions affect BHT in Q1 2018/19", "--format", "json", "--store", loaded_store)
+    payload = json.loads(proc.stdout)
+    assert payload["total"] > 0
+
+
+def test_cli_ask_prints_same_intentions_as_api(loaded_store, client):
+    proc = run("ask", "which intentions affect BHT in Q1", "--format", "json", "--limit", "1000", "--store", loaded_store)
+    cli = json.loads(proc.stdout)
+    api = client.get("/api/ask", params={"q": "which intentions affect BHT in Q1", "limit": 1000}).json()
+    assert [(r["source"]["document"], r["source"]["line"]) for r in cli["results"]] == \
+           [(r["source"]["document"], r["source"]["line"]) for r in api["results"]]
+    table = run("ask", "which intentions affect BHT in Q1", "--store", loaded_store).stdout
+    assert "001_0c3910418eb40f69.txt:" in table and "intention(s)" in table
+
+
+def test_cli_ask_unknown_provider_exits_2(loaded_store):
+    proc = run("ask", "which intentions affect Zebulon Hospital Trust in Q1", "--store", loaded_store, check=False)
+    assert proc.returncode == 2
+    assert "unknown provider" in proc.stderr
+
+
+def test_load_bad_files_reports_and_keeps_others(tmp_path, seeds_dir):
+    store = tmp_path / "graph"
+    run("load", seeds_dir / "002_22ae9f361ec56aea.txt", "--store", store)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    binary = tmp_path / "blob.txt"
+    binary.write_bytes(bytes(range(256)) * 10)
+    proc = run("load", empty, binary, seeds_dir / "003_3a683f349541702c.txt", "--store", store, check=False)
+    assert proc.returncode != 0
+    assert "empty.txt" in proc.stderr and "blob.txt" in proc.stderr
+    out = run("export", "--format", "nquads", "--store", store).stdout
+    assert "002_22ae9f361ec56aea" in out and "003_3a683f349541702c" in out
+
+
+def test_export_formats(loaded_store, tmp_path):
+    import rdflib
+
+    for fmt, parser in (("turtle", "turtle"), ("nquads", "nquads"), ("jsonld", "json-ld")):
+        out = tmp_path / f"graph.{fmt}"
+        run("export", "--format", fmt, "-o", out, "--store", loaded_store)
+        g = rdflib.Dataset() if fmt == "nquads" else rdflib.Graph()
+        g.parse(out, format=parser)
+        assert len(g) > 1000
+
+
+def test_serve_process_answers_api_and_sparql(loaded_store):
+    from SPARQLWrapper import JSON, SPARQLWrapper
+    from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
+
+    port = free_port()
+    proc = subprocess.Popen([str(BIN), "serve", "--store", str(loaded_store), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/api/quarters", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            proc.kill()
+            raise AssertionError(f"server did not start: {proc.stderr.read() if proc.stderr else ''}")
+        r = httpx.get(f"{base}/api/intentions", params={"provider": "RC1", "quarter": "FY2018/19 Q1"}, timeout=30)
+        assert r.status_code == 200 and r.json()["total"] > 0
+
+        sparql = SPARQLWrapper(f"{base}/sparql")
+        sparql.setQuery("""PREFIX cig: <https://w3id.org/cigraph/ontology#>
+            PREFIX dcterms: <http://purl.org/dc/terms/>
+            SELECT ?i ?title WHERE { ?i a cig:Intention ; dcterms:title ?title } LIMIT 5""")
+        sparql.setReturnFormat(JSON)
+        rows = sparql.query().convert()["results"]["bindings"]
+        assert len(rows) == 5 and all("title" in row for row in rows)
+
+        upd = SPARQLWrapper(f"{base}/sparql")
+        upd.setMethod("POST")
+        upd.setQuery("INSERT DATA { <urn:x> <urn:y> <urn:z> }")
+        with pytest.raises(QueryBadFormed):  # SPARQLWrapper raises this for HTTP 400
+            upd.query()
+        r = httpx.post(f"{base}/sparql", data={"update": "INSERT DATA { <urn:x> <urn:y> <urn:z> }"})
+        assert r.status_code == 400
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
