@@ -189,6 +189,9 @@ def _title(blocks: list[Block]) -> str | None:
 # --------------------------------------------------------------------------------------------
 
 _TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>")
+_INLINE_TAG_RE = re.compile(
+    r"</?(?:i|b|u|em|strong|span|a|font|small|big|sub|s|strike|mark|abbr|code)\b[^>]*>", re.I
+)
 _BULLET_CHARS = "•▪◦●‣∙·"
 _BULLET_SPLIT_RE = re.compile(r"\s*[•▪◦●‣∙]\s*")
 _OL_ITEM_RE = re.compile(r"(?:^|(?<=\s))(?:\d{1,2}[.)]|[a-z]\))\s+")
@@ -199,7 +202,8 @@ def clean_inline(text: str) -> str:
     """Plain text of one line: Markdown emphasis, links and inline HTML removed, spaces collapsed."""
     text = re.sub(r"<sup>(.*?)</sup>", r"\1", text, flags=re.I)
     text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
-    text = _TAG_RE.sub(" ", text) if "<" in text else text
+    if "<" in text:
+        text = _TAG_RE.sub(" ", _INLINE_TAG_RE.sub("", text))
     text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # [text](url)
     text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
     text = re.sub(r"(?<![\w*])\*(?!\s)([^*]+?)(?<!\s)\*(?![\w*])", r"\1", text)
@@ -222,6 +226,7 @@ def _cell_lines(raw: str) -> list[_CellLine]:
     in_li = False
     pos = 0
     raw = re.sub(r"<sup>(.*?)</sup>", r"\1", raw, flags=re.I)
+    raw = _INLINE_TAG_RE.sub("", raw)
 
     def emit_segment(seg: str) -> None:
         seg = html.unescape(seg)
