@@ -1,0 +1,184 @@
+"""Static pictures of impact maps, sized for a 16:9 slide.
+
+networkx computes a deterministic layout (Kamada-Kawai for small maps, a seeded spring
+layout for large ones) and matplotlib draws it with the object-oriented API on the Agg
+canvas, so this module is safe to call from a server thread and never opens a window.
+Shapes, colours and link styles match the interactive page (see ``maps.NODE_STYLES`` and
+``maps.EDGE_STYLES``); a legend is drawn beside the map.
+"""
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+
+import matplotlib
+import networkx as nx
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from cigraph.viz.maps import EDGE_STYLES, FOCUS_COLOR, NODE_STYLES, MapModel, truncate
+
+__all__ = ["layout", "render_png", "render_svg", "SLIDE_SIZE"]
+
+#: Figure size in inches (16:9); at the default 120 dpi a PNG is 1920 x 1080.
+SLIDE_SIZE = (16.0, 9.0)
+SEED = 42
+_LABEL_LIMIT = 28
+_MAX_LABELS = 45
+
+
+def layout(model: MapModel, seed: int = SEED) -> dict[str, tuple[float, float]]:
+    """Node positions in [-0.9, 0.9]², the same for the same model every time."""
+    graph = nx.Graph()
+    graph.add_nodes_from(n.id for n in model.nodes)
+    graph.add_edges_from((e.source, e.target) for e in model.edges)
+    if graph.number_of_nodes() == 0:
+        return {}
+    if graph.number_of_nodes() == 1:
+        return {next(iter(graph.nodes)): (0.0, 0.0)}
+    if graph.number_of_nodes() <= 250:
+        start = nx.spring_layout(graph, seed=seed)
+        pos = nx.kamada_kawai_layout(graph, pos=start)
+    else:
+        pos = nx.spring_layout(graph, seed=seed, iterations=60,
+                               k=2.0 / graph.number_of_nodes() ** 0.5)
+    # Stretch each axis to [-1, 1] separately: the slide is wider than it is tall.
+    xs = [x for x, _ in pos.values()]
+    ys = [y for _, y in pos.values()]
+
+    def stretch(v: float, lo: float, hi: float) -> float:
+        return 0.0 if hi - lo < 1e-9 else 0.9 * (2 * (v - lo) / (hi - lo) - 1)
+
+    return {node: (stretch(float(x), min(xs), max(xs)), stretch(float(y), min(ys), max(ys)))
+            for node, (x, y) in pos.items()}
+
+
+def _linestyle(dashes: tuple[int, ...] | list[int] | None):
+    return "solid" if not dashes else (0, tuple(d / 2 for d in dashes))
+
+
+def _parallel_offsets(model: MapModel) -> dict[str, float]:
+    """Rank of each link among the links joining the same two nodes, centred on 0.
+
+    Parallel links are drawn side by side and their labels staggered along them.
+    """
+    groups: dict[frozenset[str], list[str]] = defaultdict(list)
+    for e in model.edges:
+        groups[frozenset((e.source, e.target))].append(e.id)
+    return {edge_id: k - (len(ids) - 1) / 2
+            for ids in groups.values() for k, edge_id in enumerate(ids)}
+
+
+def _draw(model: MapModel, title: str | None) -> Figure:
+    fig = Figure(figsize=SLIDE_SIZE, facecolor="white")
+    ax = fig.add_axes((0.01, 0.02, 0.78, 0.88))
+    ax.set_axis_off()
+    fig.text(0.012, 0.955, truncate(title if title is not None else model.title, 110),
+             fontsize=22, fontweight="bold", color="#212B32", va="center", parse_math=False)
+    counts = {t: sum(1 for n in model.nodes if n.type == t) for t in model.node_types()}
+    fig.text(0.012, 0.915, ", ".join(f"{c} {NODE_STYLES[t].label.lower()}{'' if c == 1 else 's'}"
+                                     for t, c in counts.items()) or "Nothing to show",
+             fontsize=12, color="#425563", va="center", parse_math=False)
+
+    pos = layout(model)
+    n_nodes = max(len(model.nodes), 1)
+    shrink = min(1.0, (120 / n_nodes) ** 0.5)
+
+    # Links, one LineCollection per style; parallel links offset sideways.
+    ranks = _parallel_offsets(model)
+    by_style: dict[str, list] = defaultdict(list)
+    widths: dict[str, list] = defaultdict(list)
+    label_at: dict[str, tuple[float, float]] = {}
+    for e in model.edges:
+        (x1, y1), (x2, y2) = pos[e.source], pos[e.target]
+        dx, dy = x2 - x1, y2 - y1
+        length = (dx * dx + dy * dy) ** 0.5 or 1.0
+        ox, oy = -dy / length * ranks[e.id] * 0.022, dx / length * ranks[e.id] * 0.022
+        by_style[e.style].append([(x1 + ox, y1 + oy), (x2 + ox, y2 + oy)])
+        widths[e.style].append(max(0.4, e.width * 0.6 * max(shrink, 0.5)))
+        t = 0.5 + 0.18 * ranks[e.id]
+        label_at[e.id] = (x1 + ox + t * dx, y1 + oy + t * dy)
+    for style in model.edge_styles():
+        st = EDGE_STYLES[style]
+        ax.add_collection(LineCollection(
+            by_style[style], colors=st.color, linewidths=widths[style],
+            linestyles=_linestyle(st.dashes), alpha=0.85, zorder=1))
+
+    # A pale box, not a stroke path effect, keeps labels legible: path effects turn SVG
+    # text into outlines, and slides should keep text as text.
+    halo = {"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none", "alpha": 0.75}
+    # Link labels (counts, themes) at the middle of the link.
+    for e in model.edges:
+        if e.label:
+            ax.text(*label_at[e.id], truncate(e.label, 24), fontsize=9, ha="center",
+                    va="center", color=e.color, bbox=halo, zorder=2, parse_math=False)
+
+    # Nodes, one scatter per type (so each has its marker), focus rings on top.
+    diameter = {n.id: n.size * 1.1 * shrink for n in model.nodes}  # points
+    for node_type in model.node_types():
+        st = NODE_STYLES[node_type]
+        members = [n for n in model.nodes if n.type == node_type]
+        ax.scatter([pos[n.id][0] for n in members], [pos[n.id][1] for n in members],
+                   s=[diameter[n.id] ** 2 * (1.8 if st.marker == "*" else 1) for n in members],
+                   c=st.color, marker=st.marker, edgecolors=st.border, linewidths=0.8, zorder=3)
+    focus = [n for n in model.nodes if n.focus]
+    if focus:
+        ax.scatter([pos[n.id][0] for n in focus], [pos[n.id][1] for n in focus],
+                   s=[(diameter[n.id] + 9) ** 2 for n in focus], facecolors="none",
+                   edgecolors=FOCUS_COLOR, linewidths=2.5, zorder=4)
+
+    # Labels: hubs first, intentions too when the map is small; at most _MAX_LABELS.
+    candidates = [n for n in model.nodes if n.type != "intention" or n_nodes <= 60]
+    candidates.sort(key=lambda n: (not n.focus, n.type == "intention", -n.size, n.label))
+    for n in candidates[:_MAX_LABELS]:
+        below = diameter[n.id] / 2 + (6 if n.focus else 2)  # points under the marker
+        ax.annotate(truncate(n.label, _LABEL_LIMIT), pos[n.id], xytext=(0, -below),
+                    textcoords="offset points", ha="center", va="top",
+                    fontsize=11 if n.focus else 9 if n.type != "intention" else 8,
+                    fontweight="bold" if n.focus else "normal", color="#212B32",
+                    bbox=halo, zorder=5, parse_math=False, annotation_clip=False)
+
+    ax.set_xlim(-1.05, 1.05)
+    ax.set_ylim(-1.08, 1.0)
+
+    handles = [Line2D([], [], linestyle="none", marker=NODE_STYLES[t].marker, markersize=11,
+                      markerfacecolor=NODE_STYLES[t].color, markeredgecolor=NODE_STYLES[t].border,
+                      label=f"{NODE_STYLES[t].label} ({counts[t]})") for t in model.node_types()]
+    if focus:
+        handles.append(Line2D([], [], linestyle="none", marker="o", markersize=12,
+                              markerfacecolor="none", markeredgecolor=FOCUS_COLOR,
+                              markeredgewidth=2.5, label="Asked-about provider"))
+    handles += [Line2D([], [], color=EDGE_STYLES[s].color, linewidth=min(EDGE_STYLES[s].width, 4),
+                       linestyle=_linestyle(EDGE_STYLES[s].dashes), label=EDGE_STYLES[s].label)
+                for s in model.edge_styles()]
+    if handles:
+        legend = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.80, 0.90),
+                            frameon=True, fontsize=12, title="Legend", title_fontsize=13,
+                            handlelength=3.2, borderpad=0.9, labelspacing=0.8)
+        legend.get_frame().set_edgecolor("#D8DDE0")
+        legend.get_title().set_fontweight("bold")
+    size_note = "money (£)" if model.size_by == "money" else "number of intentions"
+    fig.text(0.805, 0.03, f"Node size: {size_note}", fontsize=10, color="#425563")
+    return fig
+
+
+def _save(model: MapModel, title: str | None, fmt: str, **kwargs) -> bytes:
+    with matplotlib.rc_context({"svg.hashsalt": "cigraph", "svg.fonttype": "none",
+                                "font.family": "DejaVu Sans"}):
+        fig = _draw(model, title)
+        FigureCanvasAgg(fig)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=fmt, facecolor="white", **kwargs)
+    return buffer.getvalue()
+
+
+def render_png(model: MapModel, title: str | None = None, dpi: int = 120) -> bytes:
+    """The map as a PNG, 16:9 (1920 x 1080 at the default 120 dpi)."""
+    return _save(model, title, "png", dpi=dpi, metadata={"Software": None})
+
+
+def render_svg(model: MapModel, title: str | None = None) -> bytes:
+    """The map as an SVG document (text kept as text; no timestamp, stable ids)."""
+    return _save(model, title, "svg", metadata={"Date": None})
