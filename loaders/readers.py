@@ -423,13 +423,17 @@ def parse_lines(
     markdown: bool = False,
     heading_hints: dict[int, int] | None = None,
     first_line: int = 1,
+    guess_headings: bool | None = None,
 ) -> list[Block]:
     """Blocks of a text export given as physical lines (see the module docstring for the rules).
 
     ``heading_hints`` maps a line number to a heading level decided elsewhere (e.g. from PDF font
-    sizes); ``first_line`` is the number of ``lines[0]``.
+    sizes); ``first_line`` is the number of ``lines[0]``.  ``guess_headings`` (default: not
+    Markdown) lets short stand-alone unnumbered lines become headings.
     """
     hints = heading_hints or {}
+    if guess_headings is None:
+        guess_headings = not markdown
     blocks: list[Block] = []
     n = len(lines)
     table_count = 0
@@ -518,7 +522,7 @@ def parse_lines(
                     last_numbered_level = lvl
                 i += 1
                 continue
-            if not num and not markdown and stripped[0].isalnum() and _heading_like(text, 10):
+            if not num and guess_headings and stripped[0].isalnum() and _heading_like(text, 10):
                 lvl = min(6, last_numbered_level + 1) if last_numbered_level else 1
                 blocks.append(Block("heading", text, lineno, lineno, level=lvl))
                 i += 1
@@ -533,7 +537,7 @@ def parse_lines(
             item_level = _list_level(m.group(1))
             end = i
             # lazy continuation lines (no blank line, not themselves structural)
-            while end + 1 < n and _plain_continuation(lines[end + 1]):
+            while end + 1 < n and end + 1 + first_line not in hints and _plain_continuation(lines[end + 1]):
                 end += 1
                 body += " " + clean_inline(lines[end])
             if body:
@@ -544,7 +548,7 @@ def parse_lines(
         # ---------------- paragraphs
         end = i
         body = text
-        while end + 1 < n and _plain_continuation(lines[end + 1]):
+        while end + 1 < n and end + 1 + first_line not in hints and _plain_continuation(lines[end + 1]):
             end += 1
             body += " " + clean_inline(lines[end])
         prev = blocks[-1] if blocks else None
@@ -618,8 +622,109 @@ def _merge_into(row: Block, raw_cells: list[str], line: int) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-def _read_pdf(data: bytes, path: str | Path) -> Document:  # pragma: no cover - replaced below
-    raise ReadError(path, "PDF reading is not available yet")
+def _read_pdf(data: bytes, path: str | Path) -> Document:
+    import pdfplumber
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+        pages = list(pdf.pages)
+    except Exception as exc:  # pdfminer raises many unrelated types for broken files
+        raise ReadError(path, f"corrupt PDF ({type(exc).__name__}: {exc})") from exc
+    try:
+        lines, page_of, hints = _pdf_lines(pages)
+    except Exception as exc:
+        raise ReadError(path, f"corrupt PDF ({type(exc).__name__}: {exc})") from exc
+    finally:
+        pdf.close()
+    if not any(ln.strip() for ln in lines):
+        raise ReadError(path, "PDF has no extractable text (scanned image?)")
+    # when fonts mark the headings, short stand-alone lines are not guessed to be headings
+    blocks = parse_lines(lines, heading_hints=hints, guess_headings=not hints)
+    for b in blocks:
+        b.page = page_of.get(b.line)
+    return Document(
+        path=str(path), name=Path(path).name, format="pdf", blocks=blocks, lines=lines,
+        title=_title(blocks),
+    )
+
+
+def _pdf_lines(pages) -> tuple[list[str], dict[int, int], dict[int, int]]:
+    """Extracted text lines of a PDF (table rows as TAB-separated lines), page of each line,
+    and heading hints (line → level) from font sizes."""
+    items: list[tuple[int, float, str, object]] = []  # (page, top, kind, payload)
+    sizes: Counter[float] = Counter()
+    for page in pages:
+        tables = page.find_tables()
+        rest = page
+        for t in tables:
+            rest = rest.outside_bbox(t.bbox)
+            rows = t.extract()
+            for row_obj, cells in zip(t.rows, rows):
+                texts = [re.sub(r"\s+", " ", (c or "").replace("\t", " ")).strip() for c in cells]
+                if any(texts):
+                    items.append((page.page_number, row_obj.bbox[1], "row", texts))
+            items.append((page.page_number, t.bbox[3], "gap", None))
+        for tl in rest.extract_text_lines(return_chars=True, strip=True):
+            chars = [c for c in tl["chars"] if c["text"].strip()]
+            if not chars:
+                continue
+            size = round(sum(c["size"] for c in chars) / len(chars) * 2) / 2
+            sizes[size] += len(chars)
+            text = re.sub(r"^\(cid:\d+\)\s*", "• ", tl["text"])  # undecodable bullet glyph
+            text = re.sub(r"\(cid:\d+\)", "", text).strip()
+            items.append((page.page_number, tl["top"], "text", (text, size, tl["bottom"], tl["x0"])))
+    body = sizes.most_common(1)[0][0] if sizes else 10.0
+    heading_sizes = sorted({s for s in sizes if s >= body * 1.12}, reverse=True)
+    level_of = {s: min(6, i + 1) for i, s in enumerate(heading_sizes)}
+
+    # the left margin of each page, to turn the indentation of bullets into list levels
+    margin: dict[int, float] = {}
+    for page_no, _top, kind, payload in items:
+        if kind == "text":
+            margin[page_no] = min(margin.get(page_no, payload[3]), payload[3])
+
+    lines: list[str] = []
+    page_of: dict[int, int] = {}
+    hints: dict[int, int] = {}
+    prev_page, prev_bottom, prev_kind = None, None, None
+    items.sort(key=lambda it: (it[0], it[1]))
+    for page_no, top, kind, payload in items:
+        if kind == "gap":
+            prev_kind = "gap"
+            continue
+        new_page = page_no != prev_page
+        if kind == "row":
+            if prev_kind == "text" or new_page:
+                lines.append("")
+            lines.append("\t".join(payload))
+        else:
+            text, size, bottom, x0 = payload
+            if text[:1] in _BULLET_CHARS + "-":
+                text = "  " * max(0, round((x0 - margin[page_no]) / 14)) + text
+            # a sentence running on across a page break continues the paragraph
+            runs_on = (
+                new_page
+                and prev_kind == "text"
+                and size not in level_of
+                and bool(lines)
+                and lines[-1][-1:] not in ".!?:;"
+                and text[:1] not in _BULLET_CHARS + "-"
+            )
+            gap_before = not runs_on and (
+                new_page
+                or prev_kind in ("row", "gap")
+                or (prev_bottom is not None and top - prev_bottom > 0.5 * size)
+                or size in level_of
+            )
+            if gap_before and lines and lines[-1] != "":
+                lines.append("")
+            lines.append(text)
+            if size in level_of:
+                hints[len(lines)] = level_of[size]
+            prev_bottom = bottom
+        page_of[len(lines)] = page_no
+        prev_page, prev_kind = page_no, kind
+    return lines, page_of, hints
 
 
 # --------------------------------------------------------------------------------------------
@@ -627,14 +732,197 @@ def _read_pdf(data: bytes, path: str | Path) -> Document:  # pragma: no cover - 
 # --------------------------------------------------------------------------------------------
 
 
-def _read_docx(data: bytes, path: str | Path) -> Document:  # pragma: no cover - replaced below
-    raise ReadError(path, "DOCX reading is not available yet")
+def _read_docx(data: bytes, path: str | Path) -> Document:
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        wd = docx.Document(io.BytesIO(data))
+        content = list(wd.iter_inner_content())
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+        raise ReadError(path, f"corrupt DOCX ({type(exc).__name__}: {exc})") from exc
+    except Exception as exc:  # lxml XMLSyntaxError and friends from a damaged part
+        raise ReadError(path, f"corrupt DOCX ({type(exc).__name__}: {exc})") from exc
+
+    lines: list[str] = []
+    blocks: list[Block] = []
+    table_count = 0
+    last_numbered_level = 0
+    for item in content:
+        if hasattr(item, "rows"):  # docx.table.Table
+            index = table_count
+            table_count += 1
+            header: tuple[str, ...] | None = None
+            for row in item.rows:
+                cells = _docx_row_cells(row, len(lines) + 1)
+                lines.append("\t".join(c.text.replace("\n", " ") for c in cells))
+                sig = _row_signature(cells)
+                level = 0
+                if header is None:
+                    header = sig
+                elif sig and sig == header and len(sig) >= 2:
+                    level = 1
+                blocks.append(_row_block(cells, len(lines), index, level=level))
+            lines.append("")
+            continue
+        text = re.sub(r"\s+", " ", item.text).strip()
+        lines.append(text)
+        lineno = len(lines)
+        if not text:
+            continue
+        style = (item.style.name if item.style is not None else "") or ""
+        m = re.match(r"heading\s*(\d)", style, re.I)
+        num, rest = split_heading_number(text)
+        if m or style.lower() == "title":
+            level = int(m.group(1)) if m else 1
+            blocks.append(Block("heading", text, lineno, lineno, level=level, number=num))
+            continue
+        list_level = _docx_list_level(item, style)
+        if list_level or text[0] in _BULLET_CHARS:
+            body = text.lstrip(_BULLET_CHARS + " ") if text[0] in _BULLET_CHARS else text
+            blocks.append(Block("list_item", body, lineno, lineno, level=list_level or 1))
+            continue
+        if num and _heading_like(rest, 16) and len(text) < 120:
+            level = _number_level(num)
+            blocks.append(Block("heading", text, lineno, lineno, level=level, number=num))
+            continue
+        blocks.append(Block("paragraph", text, lineno, lineno))
+    title = (wd.core_properties.title or "").strip() or _title(blocks)
+    return Document(
+        path=str(path), name=Path(path).name, format="docx", blocks=blocks, lines=lines,
+        title=title or None,
+    )
+
+
+def _docx_list_level(paragraph, style: str) -> int:
+    """1-based list level of a DOCX paragraph (0 when it is not a list item)."""
+    m = re.match(r"list(?: bullet| number| continue| paragraph)?\s*(\d)?", style, re.I)
+    ppr = paragraph._p.pPr
+    numpr = ppr.numPr if ppr is not None else None
+    if numpr is not None and numpr.ilvl is not None and numpr.ilvl.val is not None:
+        return int(numpr.ilvl.val) + 1
+    if numpr is not None:
+        return 1
+    if m and style.lower().startswith("list"):
+        return int(m.group(1)) if m.group(1) else 1
+    return 0
+
+
+def _docx_row_cells(row, line: int) -> list[Cell]:
+    """Cells of a DOCX table row: vertically merged continuations empty, spans padded."""
+    from docx.table import _Cell
+
+    cells: list[Cell] = []
+    for tc in row._tr.tc_lst:
+        span = tc.grid_span or 1
+        if tc.vMerge == "continue":
+            cells.append(Cell("", line, line))
+        else:
+            texts, items = [], []
+            for para in _Cell(tc, row.table).paragraphs:
+                t = re.sub(r"\s+", " ", para.text).strip()
+                if not t:
+                    continue
+                style = (para.style.name if para.style is not None else "") or ""
+                if t[0] in _BULLET_CHARS:
+                    t = t.lstrip(_BULLET_CHARS + " ")
+                    items.append(t)
+                elif _docx_list_level(para, style):
+                    items.append(t)
+                texts.append(t)
+            cells.append(Cell("\n".join(texts), line, line, items=items))
+        cells.extend(Cell("", line, line) for _ in range(span - 1))
+    return cells
 
 
 # --------------------------------------------------------------------------------------------
 # HTML
 # --------------------------------------------------------------------------------------------
 
+_HTML_BLOCKS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "table", "dt", "dd", "blockquote",
+                "pre", "caption"}
 
-def _read_html(text: str, path: str | Path) -> Document:  # pragma: no cover - replaced below
-    raise ReadError(path, "HTML reading is not available yet")
+
+def _read_html(text: str, path: str | Path) -> Document:
+    from bs4 import BeautifulSoup, NavigableString, Tag
+
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    soup = BeautifulSoup(text, "html.parser")
+    lines = text.split("\n")
+    blocks: list[Block] = []
+    table_count = 0
+
+    def end_line(tag: Tag) -> int:
+        line = tag.sourceline or 1
+        for node in tag.descendants:
+            if isinstance(node, Tag) and node.sourceline:
+                line = max(line, node.sourceline)
+            elif isinstance(node, NavigableString):
+                line += str(node).count("\n")
+        return line
+
+    def inside(tag: Tag, names: set[str]) -> bool:
+        return any(p.name in names for p in tag.parents)
+
+    root = soup.body or soup
+    for tag in root.find_all(True):
+        name = tag.name
+        if name not in _HTML_BLOCKS or tag.sourceline is None:
+            continue
+        if name != "table" and inside(tag, {"table"}):
+            continue
+        if name == "p" and inside(tag, {"li", "p", "blockquote"}):
+            continue
+        start, end = tag.sourceline, end_line(tag)
+        if name == "table":
+            if inside(tag, {"table"}):
+                continue
+            index = table_count
+            table_count += 1
+            header: tuple[str, ...] | None = None
+            for tr in tag.find_all("tr"):
+                if tr.find_parent("table") is not tag:
+                    continue
+                cells = [
+                    parse_cell(td.decode_contents(), td.sourceline or start, end_line(td))
+                    for td in tr.find_all(["td", "th"], recursive=False)
+                ]
+                if not cells:
+                    continue
+                sig = _row_signature(cells)
+                level = 0
+                if header is None:
+                    header = sig
+                elif sig and sig == header and len(sig) >= 2:
+                    level = 1
+                row = _row_block(cells, tr.sourceline or start, index, level=level)
+                row.end_line = max(row.end_line, end_line(tr))
+                blocks.append(row)
+            continue
+        if name == "li":
+            # the item's own text, without nested lists
+            own = "".join(
+                str(c) if isinstance(c, NavigableString) else c.get_text(" ")
+                for c in tag.children
+                if not (isinstance(c, Tag) and c.name in ("ul", "ol"))
+            )
+            body = re.sub(r"\s+", " ", own).strip()
+            level = sum(1 for p in tag.parents if p.name in ("ul", "ol"))
+            if body:
+                blocks.append(Block("list_item", body, start, end, level=max(1, level)))
+            continue
+        body = re.sub(r"\s+", " ", tag.get_text(" ")).strip()
+        if not body:
+            continue
+        if name[0] == "h" and name[1:].isdigit():
+            num, _ = split_heading_number(body)
+            blocks.append(Block("heading", body, start, end, level=int(name[1]), number=num))
+        else:
+            blocks.append(Block("paragraph", body, start, end))
+    blocks.sort(key=lambda b: b.line)
+    title_tag = soup.find("title")
+    title = title_tag.get_text(" ", strip=True) if title_tag else None
+    return Document(
+        path=str(path), name=Path(path).name, format="html", blocks=blocks, lines=lines,
+        title=title or _title(blocks),
+    )
