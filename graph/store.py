@@ -47,8 +47,8 @@ import concurrent.futures
 import io
 import re
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -57,7 +57,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.term import BNode, Literal, Node, URIRef
 
-from cigraph.ontology import BASE, CIG, DOCS, GROUPS, ID, ORGS
+from cigraph.ontology import CIG, DOCS, GROUPS, ID, ORGS
 
 __all__ = [
     "GraphStore", "OxigraphStore", "RemoteSparqlStore", "open_store",
@@ -286,13 +286,22 @@ def _to_ox(term: Node, bnodes: dict[BNode, ox.BlankNode]) -> ox.NamedNode | ox.B
 def _triple_to_ox(triple: tuple[Node, Node, Node], bnodes: dict) -> ox.Triple:
     s, p, o = triple
     if isinstance(s, Literal):
-        raise StoreError(f"a literal cannot be a subject: {s!r} in {triple!r}")
+        raise StoreError(f"a literal cannot be a subject: {_show(s)} {_show(p)} {_show(o)}")
     if not isinstance(p, URIRef):
-        raise StoreError(f"a predicate must be an IRI: {p!r} in {triple!r}")
+        raise StoreError(f"a predicate must be an IRI: {_show(s)} {_show(p)} {_show(o)}")
     try:
         return ox.Triple(_to_ox(s, bnodes), _to_ox(p, bnodes), _to_ox(o, bnodes))
     except StoreError as exc:
-        raise StoreError(f"{exc} (in triple {s.n3()} {p.n3()} {o.n3()})") from exc
+        raise StoreError(f"{exc} (in triple {_show(s)} {_show(p)} {_show(o)})") from exc
+
+
+def _show(term: Node) -> str:
+    """A term for an error message (``n3()`` refuses invalid IRIs, which are what we report)."""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return repr(term)
 
 
 def _from_ox(term: Any) -> Node:
@@ -771,10 +780,12 @@ class RemoteSparqlStore:
               timeout: float | None) -> Any:
         if self._client is None:
             raise StoreError("the graph store is closed")
-        headers = {"Accept": accept} if accept else {}
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if accept:
+            headers["Accept"] = accept
         try:
             response = self._client.post(
-                url, data=data, headers=headers,
+                url, content=urllib.parse.urlencode(data).encode("ascii"), headers=headers,
                 timeout=timeout if timeout is not None else self._http_timeout)
         except self._httpx.TimeoutException as exc:
             raise QueryTimeout(f"{url} did not answer within {timeout or self._http_timeout:g} s") from exc

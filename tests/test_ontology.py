@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 import rdflib
-from rdflib import BNode, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
 
 from cigraph.graph.validate import Violation, format_violations, validate
