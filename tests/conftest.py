@@ -177,3 +177,9 @@ def map_overlaps() -> dict:
     """A commissioner-overlap result (fresh deep copy) with a malicious name and theme."""
     import copy
     return copy.deepcopy(MAP_OVERLAPS)
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    """The public reference lists (``../shared/reference``: ODS codes, successions)."""
+    return _require(SHARED / "reference", "reference directory")
