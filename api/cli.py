@@ -9,7 +9,6 @@ import os
 import shutil
 import socket
 import sys
-import tempfile
 from pathlib import Path
 from typing import Optional
 
@@ -21,6 +20,7 @@ from rich.table import Table
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
     help="cigraph: a provider-impact knowledge graph of NHS commissioning intentions.",
 )
 console = Console()
