@@ -14,9 +14,9 @@ The commissioning-intention text exports are messy.  The rules applied, line by 
   header row is often repeated on every page.
 * A row that repeats the first row of its table (same cell texts, normalised) is kept as a
   ``table_row`` with ``level == 1`` so extractors can skip it; every other row has ``level == 0``.
-* A table line whose non-empty cells all *continue* the cells of the previous row (they start
-  with a lowercase letter, or continue a bulleted list, and the cell above does not end a
-  sentence) is merged into that row: the row's ``end_line`` and the cells' ``end_line`` grow.
+* A table line that fills fewer cells than the previous row, and whose non-empty cells all
+  *continue* the cells above them (they start with a lowercase letter, or continue a bulleted
+  list, and the cell above does not end a sentence), is merged into that row: the row's ``end_line`` and the cells' ``end_line`` grow.
   Rows that merely start with empty cells are kept as separate rows: deciding whether they
   continue the row above is the table extractor's job (``loaders/tables.py``).
 * Cells are stripped of HTML (``<p>``, ``<ul>``, ``<li>``, ``<sup>``...).  Bullets inside a cell
@@ -512,7 +512,7 @@ def parse_lines(
             blocks.append(Block("heading", text, lineno, lineno, level=level, number=num))
             i += 1
             continue
-        standalone = prev_gap(i) and blank(i + 1)
+        standalone = prev_gap(i) and blank(i + 1) and not _runs_on(text, lines, i + 1)
         if standalone and not _BULLET_RE.match(raw) and not raw[:1].isspace():
             num, rest = split_heading_number(text)
             if num and _heading_like(rest, 16):
@@ -569,6 +569,21 @@ def parse_lines(
     return blocks
 
 
+_TRAILING_FUNCTION_WORD_RE = re.compile(
+    r"\b(?:the|a|an|of|and|or|to|in|for|with|by|on|at|from|as|that|which|our|their|its|is|are|be)$",
+    re.I,
+)
+
+
+def _runs_on(text: str, lines: list[str], k: int) -> bool:
+    """Does ``text`` read on into the next non-blank line (so it cannot be a heading)?"""
+    if _TRAILING_FUNCTION_WORD_RE.search(text):
+        return True
+    while k < len(lines) and not lines[k].strip():
+        k += 1
+    return k < len(lines) and lines[k].strip()[:1].islower()
+
+
 def _plain_continuation(line: str) -> bool:
     """A physical line that continues the paragraph/list item above it (no blank line between)."""
     if not line.strip() or _is_table_line(line) or _SEPARATOR_RE.match(line):
@@ -604,8 +619,9 @@ def _merge_into(row: Block, raw_cells: list[str], line: int) -> bool:
         if not _continues(above[col], cur, raw):
             return False
         pairs.append((col, raw))
-    if not pairs:
-        return False
+    filled_above = sum(1 for c in row.cells if c.text.strip())
+    if not pairs or len(pairs) >= filled_above:
+        return False  # a continuation line fills fewer cells than the row it continues
     offset = width - len(row.cells)
     new_cells = list(row.cells)
     for col, raw in pairs:
@@ -655,9 +671,17 @@ def _pdf_lines(pages) -> tuple[list[str], dict[int, int], dict[int, int]]:
     sizes: Counter[float] = Counter()
     for page in pages:
         tables = page.find_tables()
-        rest = page
+        boxes = [t.bbox for t in tables]
+
+        def outside_tables(obj, boxes=boxes) -> bool:
+            # a character belongs to a table when its centre does (edges may touch the text above)
+            if obj.get("object_type") != "char":
+                return True
+            cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+            return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
+
+        rest = page.filter(outside_tables) if boxes else page
         for t in tables:
-            rest = rest.outside_bbox(t.bbox)
             rows = t.extract()
             for row_obj, cells in zip(t.rows, rows):
                 texts = [re.sub(r"\s+", " ", (c or "").replace("\t", " ")).strip() for c in cells]
