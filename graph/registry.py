@@ -11,7 +11,8 @@ Three services are built on it:
 
 * :meth:`Registry.resolve` turns one name into ranked :class:`Candidate` organisations: ODS
   code, official name, alias, normalised form ("NHS Foundation Trust"/"FT" suffixes, case,
-  punctuation, "&"/"and"), learnt local aliases, and a rapidfuzz fallback.
+  punctuation, "&"/"and"), learnt local aliases, the one organisation named inside a longer
+  text ("Acute (Imperial)"), and a rapidfuzz fallback.
 * :meth:`Registry.find_mentions` scans a provider cell or a prose sentence for organisations,
   generic provider groups and unresolved organisation-like phrases (:class:`Mention`).
 * :meth:`Registry.current` and friends follow successions through time
@@ -390,7 +391,7 @@ class Registry:
             self._group_patterns.append(_GroupPattern(group, rx, strong))
             if group not in self._group_names:
                 self._group_names.append(group)
-        self._weak_of_adj = [p for p in self._group_patterns if not p.strong]
+        self._weak_patterns = [p for p in self._group_patterns if not p.strong]
 
         self._stps: dict[str, tuple[str, ...]] = {}
         self._stp_keys: dict[str, str] = {}
@@ -599,6 +600,11 @@ class Registry:
     # -- resolve ------------------------------------------------------------------------
     def resolve(self, name: str, context: ResolveContext | None = None) -> list[Candidate]:
         """Ranked candidate organisations for one name (empty when nothing fits)."""
+        return self._resolve(name, context)
+
+    def _resolve(
+        self, name: str, context: ResolveContext | None, *, embedded: bool = True, fuzzy: bool = True,
+    ) -> list[Candidate]:
         if not isinstance(name, str):
             return []
         text = _clean(name).strip()
@@ -627,9 +633,20 @@ class Registry:
             joined = self._join_variant(text)
             if joined:
                 cands += self._candidates(self._index.get(joined, []), "normalised")
-        if not cands:
+        if not cands and embedded:
+            cands = self._embedded(text, ctx)
+            if cands:
+                return cands
+        if not cands and fuzzy:
             cands = self._fuzzy(text, words)
         return self._rank(cands, ctx, acronym)
+
+    def _embedded(self, text: str, ctx: ResolveContext | None) -> list[Candidate]:
+        """The one organisation named inside a longer text ("Acute (Imperial)"), scored a little lower."""
+        found = [m for m in self.find_mentions(text, ctx) if m.candidates]
+        if len({m.best.org.id for m in found}) != 1:
+            return []
+        return [Candidate(c.org, round(max(0.0, c.score - 0.05), 3), c.method, c.matched) for c in found[0].candidates]
 
     @staticmethod
     def _join_variant(text: str) -> str | None:
@@ -703,13 +720,13 @@ class Registry:
             if abbr in learnt or abbr.upper() in self._jargon or sum(c.isupper() for c in abbr) < 2:
                 continue
             line_start = text.rfind("\n", 0, m.start()) + 1
-            before = [t for t in _tokens(text[line_start:m.start()])]
+            before = _tokens(text[line_start:m.start()])
             # the words since the last barrier or comma
             cut = max((i for i, t in enumerate(before) if t.barrier or t.comma), default=-1)
             words = [t for t in before[cut + 1:] if t.word][-12:]
             for n in range(len(words), 0, -1):
                 phrase = text[line_start + words[-n].start: line_start + words[-1].end]
-                cands = [c for c in self.resolve(phrase, context) if c.method != "fuzzy"]
+                cands = self._resolve(phrase, context, embedded=False, fuzzy=False)
                 if cands and _abbreviates(abbr, phrase):
                     learnt[abbr] = cands[0].org.id
                     break
@@ -892,7 +909,7 @@ class Registry:
         for m in _COORD_RE.finditer(text):
             for adj in _ADJ_RE.finditer(m.group()):
                 word = adj.group()
-                for p in self._weak_of_adj:
+                for p in self._weak_patterns:
                     if p.regex.fullmatch(word):
                         found.append(_Span(m.start() + adj.start(), m.start() + adj.end(), p.group, True))
                         break

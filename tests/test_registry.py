@@ -130,6 +130,12 @@ def test_resolve(reg, name, expected, method):
         assert best.score < 0.9
 
 
+def test_a_name_inside_a_longer_text(reg):
+    best = reg.resolve("Acute (Imperial)")[0]
+    assert (best.org.id, best.method) == ("RYJ", "alias") and best.score < reg.resolve("Imperial")[0].score
+    assert reg.resolve("BHT and L&D", BLMK) == []  # two organisations: not one name
+
+
 def test_context_decides_between_namesakes(reg):
     plain = {c.org.id for c in reg.resolve("BHT")}
     assert plain == {"RC1", "RXQ"}  # Bedford Hospital Trust, Buckinghamshire Healthcare Trust
