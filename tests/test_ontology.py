@@ -75,6 +75,20 @@ def test_provider_kinds_are_a_concept_scheme():
             "independent-sector", "voluntary", "local-authority"} <= kinds
 
 
+def test_the_registry_graph_conforms_and_uses_defined_kinds():
+    """The shapes against the real registry builder (graph/build.py + graph/registry.py)."""
+    from cigraph.graph.build import build_registry_graph
+    from cigraph.graph.registry import Registry
+
+    g = build_registry_graph(Registry.load())
+    ok, violations = validate(g)
+    assert ok, format_violations(violations)
+    used = set(g.objects(None, CIG.providerKind))
+    assert used, "the registry graph states no cig:providerKind"
+    undefined = {str(k) for k in used if (k, SKOS.inScheme, ID["kind"]) not in ONT}
+    assert not undefined, f"kinds missing from the ontology's scheme: {sorted(undefined)}"
+
+
 def test_role_values_are_documented():
     comment = str(ONT.value(CIG.role, RDFS.comment))
     for role in ("named", "lead", "indirect", "generic", "via-successor"):

@@ -26,7 +26,7 @@ from rdflib.namespace import RDF, XSD
 from cigraph.graph import store as store_module
 from cigraph.graph.store import (
     FormatNotAcceptable, GraphStore, OxigraphStore, QueryRefused, QuerySyntaxError, QueryTimeout,
-    RemoteSparqlStore, StoreError, open_store, query_form,
+    RemoteSparqlStore, StoreError, StoreLocked, open_store, query_form,
 )
 
 EX = Namespace("http://example.org/")
@@ -484,7 +484,9 @@ def test_second_writer_process_gets_store_locked(local):
     """)
     assert other.returncode == 0, other.stderr
     assert other.stdout.startswith("LOCKED:")
-    assert str(local.path) in other.stdout
+    assert str(local.path) in other.stdout and "another process" in other.stdout
+    with pytest.raises(StoreLocked, match="this process already has it open"):
+        OxigraphStore(local.path)
 
 
 def test_close_releases_the_lock_and_data_persists(tmp_path):
