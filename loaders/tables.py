@@ -37,7 +37,7 @@ and the set of roles chooses a *profile*:
 
 Rows that repeat the table header (``Block.level == 1``, see ``loaders/readers.py``), sub-total
 and total rows are skipped but counted as covered.  A table without a recognisable header that
-directly follows a recognised table of the same width is read as its continuation.
+directly follows a recognised table of the same width is read as its continuation when only page furniture ("Page 12") stands between them.
 """
 from __future__ import annotations
 
@@ -728,12 +728,23 @@ def _link_enablers(intentions: list[ExtractedIntention]) -> None:
         it.enabler_of = best if best is not None and score >= 80 else target
 
 
-def _continues_table(previous: tuple[_Table, _Profile], table: _Table) -> bool:
+_PAGE_FURNITURE_RE = re.compile(r"^(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$|\bpage\s+\d", re.I)
+
+
+def _continues_table(previous: tuple[_Table, _Profile], table: _Table, doc: Document) -> bool:
+    """Is ``table`` (no recognisable header) the rest of the intentions table before it?
+
+    Only page furniture ("Page 12", "12 of 40") may stand between the two, and the rows must fit
+    the earlier table's columns.
+    """
     prev_table, prof = previous
     if prof.name != "table:intentions":
         return False
-    gap = table.rows[0].line - prev_table.rows[-1].end_line
-    return gap <= 4 and max(len(r.cells) for r in table.rows) <= prof.width
+    first, last = prev_table.rows[-1].end_line, table.rows[0].line
+    between = [b for b in doc.blocks if first < b.line < last]
+    if len(between) > 2 or not all(_PAGE_FURNITURE_RE.search(b.text.strip()) for b in between):
+        return False
+    return max(len(r.cells) for r in table.rows) <= prof.width
 
 
 _HANDLERS = {
@@ -750,7 +761,7 @@ def extract_tables(doc: Document) -> TableExtraction:
     previous: tuple[_Table, _Profile] | None = None
     for table in _tables(doc):
         prof = _detect(table)
-        if prof is None and previous is not None and _continues_table(previous, table):
+        if prof is None and previous is not None and _continues_table(previous, table, doc):
             # a table carried on without its header (e.g. past a page footer): read the two as one
             prev_table, prof = previous
             first, last = prev_table.rows[0].line, prev_table.rows[-1].end_line
