@@ -249,7 +249,7 @@ _NON_ORG_ACRONYMS = set(
 _LEAD_PROVIDER_RE = re.compile(r"\blead (?:service )?provider|\bas (?:the )?lead\b", re.I)
 
 _LABEL_RE = re.compile(
-    r"^(?P<lead>[A-Z0-9][^,:;–—()]{0,60}?(?:\s*\([^)]{1,30}\))?)\s*(?:[:–—]|\s-\s)\s*(?P<rest>\S.*)?$", re.S
+    r"^(?P<lead>[A-Z0-9][^:;–—()]{0,60}?(?:\s*\([^)]{1,30}\))?)\s*(?:[:–—]|\s-\s)\s*(?P<rest>\S.*)?$", re.S
 )
 _ABBREV_RE = re.compile(r"\b(?:i\.e|e\.g|etc|St|Dr|approx|No|vs|cf|Mr|Mrs|Ms|Prof|Reg)\.$", re.I)
 
@@ -396,7 +396,7 @@ _TITLE_STRIP_RE = re.compile(
 #: Where a title's first clause ends: a dash, a semicolon/colon/bracket, a comma followed by a
 #: participle or connective, or a purpose/means connective.
 _CLAUSE_CUT_RE = re.compile(
-    r"\s+[–—-]\s+|[;:(]|,\s+(?=(?:\w+ing|which|where|with|in|as|through|thereby|so|to|but|and then|subject|including|such|for|e\.g|i\.e)\b)"
+    r"\s+[–—-]\s+|[;:]|,\s+(?=(?:\w+ing|which|where|with|in|as|through|thereby|so|to|but|and then|subject|including|such|for|e\.g|i\.e)\b)"
     r"|\s+(?:to ensure|in order to|so that|which|that will|thereby|whereby|including|such as|in line with|in partnership with|as part of)\s",
     re.I,
 )
@@ -795,7 +795,9 @@ class _Extractor:
         decision = lead_in_kind(lead_text) if lead_block is not None else "neutral"
         lead_sentences = split_sentences(lead_text) if lead_text else []
         lead_start = _commitment_start(lead_sentences, kind) if lead_sentences else None
-        if decision == "positive":
+        if kind == "weak":
+            items_ok = False  # objectives, principles, outcomes: only commitments count
+        elif decision == "positive":
             items_ok = True
         elif decision == "neutral":
             items_ok = kind in ("list", "intent")
