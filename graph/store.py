@@ -17,14 +17,18 @@ What Oxigraph (pyoxigraph 0.5) guarantees, and how this module relies on it
 ---------------------------------------------------------------------------
 * **Atomic replace.**  ``Store.update`` runs a whole SPARQL Update *request* — several
   operations separated by ``;`` — in one transaction: "either the full operation succeeds, or
-  nothing is written".  We checked it: a request ``DROP GRAPH <g>; INSERT DATA {...}; DROP GRAPH
-  <missing>`` fails on its last operation and leaves ``<g>`` untouched.  :meth:`replace_graphs`
-  therefore converts and checks every term in Python first (nothing is written if a term is
-  invalid), then applies *one* update request for all the graphs.
+  nothing is written".  We checked it (and ``tests/test_store.py`` keeps checking it): a request
+  ``DROP GRAPH <g>; INSERT DATA {...}; DROP GRAPH <missing>`` fails on its last operation and
+  leaves ``<g>`` untouched.  :meth:`replace_graphs` therefore converts and checks every term in
+  Python first (invalid IRIs, language tags and ill-typed literals raise :class:`StoreError`
+  before anything is written), then applies *one* update request for all the graphs.
 * **Fast replace.**  Deleting and re-inserting 50k quads costs ~2.7 s on disk, so a replace
   sends only the difference: ``DELETE DATA`` for statements that went, ``INSERT DATA`` for those
-  that came (blank-node statements cannot be named in ``DELETE DATA``: they are deleted with a
-  pattern and re-inserted).  Reloading an unchanged document writes nothing.
+  that came.  Statements with blank nodes cannot be named in ``DELETE DATA``: they are deleted
+  with a pattern and inserted again; so are literals Oxigraph stores in canonical form
+  (``"01"^^xsd:integer`` reads back as ``"1"``).  Measured on a 2-core machine, on disk, 54k
+  triples (10% with blank nodes): first load 1.4 s, unchanged reload 0.8 s, everything changed
+  3.2 s; the five seed documents plus the registry (21k triples) 0.4 s, reload 0.2 s.
 * **Readers never see half a replace.**  Oxigraph gives "repeatable read" isolation: a query
   sees the store as it was when the query started.
 * **One writer process.**  An on-disk store is a RocksDB directory with a ``LOCK`` file: a
