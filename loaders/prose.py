@@ -31,7 +31,8 @@ How a block is judged
    ("Rehabilitation services will not be commissioned from acute providers").
 
 3. **Lists.**  A list's lead-in (the paragraph ending with ":" before it) decides whether its
-   items are intentions (:func:`lead_in_kind`).  Short noun-phrase items ("Childhood Obesity",
+   items are intentions (:func:`lead_in_kind`); after a lead-in that says they are something
+   else (principles, outcomes, KPIs, what was done) no item is one, whatever its wording.  Short noun-phrase items ("Childhood Obesity",
    "Capitated contracts") are folded into one intention with their lead-in; action items,
    "Label – text" items and long items become intentions of their own.  Nested items are folded
    into their parent, or, under a bare label ("Urgent Care Centres (UCCs):"), become intentions
@@ -158,6 +159,7 @@ _NEG_LEAD_RE = re.compile(
     r"\boutcomes?\b|\bprinciples?\b|\bexplain|explanation|\bthemes?\b|feedback|\bkpis?\b|\bmeasures\b"
     r"|\bambitions?\b|\belements\b|will deliver|will support|\bunderstand\b|appreciate|\bconditions\b"
     r"|commitment|\bbenefits?\b|\blooked\b|emerged|\bintroduced\b|\breceived\b|asked to"
+    r"|(?<!will )\bha(?:ve|s)\s+(?:been\s+)?\w+ed\b"
     r"|would most benefit",
     re.I,
 )
@@ -823,7 +825,7 @@ class _Extractor:
                 if len(title.split()) < 3:  # "… we will have:" says nothing; the first item does
                     title = short_title(items[0].text)
                 self._new(texts, blocks_, "bullets", title=title)
-            else:
+            elif decision != "negative":
                 for it in items:
                     if strong(it.text):
                         self._item(it)
@@ -842,10 +844,10 @@ class _Extractor:
                 # a bare label ("Urgent Care Centres (UCCs):"): its children are the items
                 pathway = lead if _is_area_label(lead) else None
                 for child in it.children:
-                    if items_ok or strong(child.text):
+                    if items_ok or (decision != "negative" and strong(child.text)):
                         self._new([child.text.strip()], [child], "bullets", pathway=pathway, title=self._title(child.text.strip()))
                 continue
-            if items_ok or strong(it.text):
+            if items_ok or (decision != "negative" and strong(it.text)):
                 self._item(it)
 
     def _item(self, it: _Item) -> None:
