@@ -13,42 +13,10 @@ import os
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from cigraph.graph.store import GraphStore, QueryRefused, QueryTimeout, StoreError
+from cigraph.graph.store import FormatNotAcceptable, GraphStore, QueryRefused, QueryTimeout, StoreError
 
 TIMEOUT_SECONDS = float(os.environ.get("CIGRAPH_SPARQL_TIMEOUT", "10"))
 MAX_ROWS = int(os.environ.get("CIGRAPH_SPARQL_MAX_ROWS", "10000"))
-
-SELECT_TYPES = [
-    "application/sparql-results+json", "application/sparql-results+xml", "text/csv",
-    "text/tab-separated-values",
-]
-GRAPH_TYPES = ["text/turtle", "application/n-triples"]
-ALIASES = {"application/json": "application/sparql-results+json", "application/xml": "application/sparql-results+xml",
-           "text/xml": "application/sparql-results+xml", "*/*": None, "text/*": None, "application/*": None}
-
-
-def choose_type(accept: str | None) -> str | None:
-    """The first acceptable media type we can produce (None → the store's default for the query form)."""
-    if not accept:
-        return None
-    ranked = []
-    for n, part in enumerate(accept.split(",")):
-        bits = [b.strip() for b in part.split(";")]
-        q = 1.0
-        for b in bits[1:]:
-            if b.startswith("q="):
-                try:
-                    q = float(b[2:])
-                except ValueError:
-                    q = 0.0
-        ranked.append((-q, n, bits[0].lower()))
-    for _q, _n, media in sorted(ranked):
-        if media in SELECT_TYPES or media in GRAPH_TYPES:
-            return media
-        if media in ALIASES:
-            return ALIASES[media]
-    return None
-
 
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": {"status": status, "message": message}}, status_code=status)
@@ -77,9 +45,12 @@ def install(app: FastAPI, store: GraphStore) -> None:
                                    "(application/x-www-form-urlencoded)")
         if not query or not str(query).strip():
             return _error(400, "no query: pass ?query=SELECT … (SPARQL 1.1 Protocol)")
-        accept = choose_type(request.headers.get("accept"))
+        accept = request.headers.get("accept") or ""
         try:
-            body, media = store.query_raw(str(query), accept or "", timeout=TIMEOUT_SECONDS, max_rows=MAX_ROWS)
+            # the store negotiates the format per query form (results for SELECT/ASK, RDF for CONSTRUCT)
+            body, media = store.query_raw(str(query), accept, timeout=TIMEOUT_SECONDS, max_rows=MAX_ROWS)
+        except FormatNotAcceptable as exc:
+            return _error(406, str(exc))
         except QueryRefused as exc:
             return _error(400, str(exc))
         except QueryTimeout as exc:

@@ -40,6 +40,11 @@ def slug(text: str, limit: int = 60) -> str:
     return s or hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
+def child(iri: URIRef, key: str) -> URIRef:
+    """A node belonging to ``iri``: ``iri#key``, or ``iri-key`` when ``iri`` already has a fragment."""
+    return URIRef(f"{iri}-{key}" if "#" in iri else f"{iri}#{key}")
+
+
 def document_iri(file_name: str) -> URIRef:
     """The IRI of a source document, which is also the name of its graph."""
     return DOCS[slug(PurePath(file_name).stem, limit=80)]
@@ -91,7 +96,7 @@ class _Builder:
 
     # -- provenance ---------------------------------------------------------------------
     def source(self, subject: URIRef, span: Span, extractor: str | None = None, key: str = "src") -> None:
-        node = URIRef(f"{subject}#{key}")
+        node = child(subject, key)
         g = self.g
         g.add((subject, PROV.wasDerivedFrom, node))
         g.add((node, RDF.type, CIG.SourceSpan))
@@ -284,7 +289,7 @@ class _Builder:
         key = (target, link_role)
         if key in seen:
             return
-        link = URIRef(f"{iri}#impact-{len(seen) + 1}")
+        link = child(iri, f"impact-{len(seen) + 1}")
         seen[key] = link
         g.add((iri, CIG.hasImpact, link))
         g.add((iri, CIG.affects, target))
@@ -313,7 +318,7 @@ class _Builder:
                     continue
                 seen.add(key)
                 n += 1
-                node = URIRef(f"{iri}#period-{n}")
+                node = child(iri, f"period-{n}")
                 self.period_node(node, p)
                 prop = {"starts": CIG.startsIn, "due": CIG.dueBy}.get(p.kind, CIG.activeDuring)
                 self.g.add((iri, prop, node))
@@ -334,7 +339,7 @@ class _Builder:
 
     def money(self, iri: URIRef, money: Money, k: int, fallback: Span, key: str = "money") -> URIRef:
         g = self.g
-        node = URIRef(f"{iri}#{key}-{k + 1}")
+        node = child(iri, f"{key}-{k + 1}")
         g.add((iri, CIG.hasFinancialImpact, node))
         g.add((node, RDF.type, CIG.FinancialImpact))
         g.add((node, CIG.amount, Literal(Decimal(str(money.amount)), datatype=XSD.decimal)))
@@ -352,7 +357,7 @@ class _Builder:
 
     def procurement(self, iri: URIRef, it: ExtractedIntention) -> None:
         g, proc = self.g, it.procurement
-        node = URIRef(f"{iri}#procurement")
+        node = child(iri, "procurement")
         g.add((iri, CIG.hasProcurement, node))
         g.add((node, RDF.type, CIG.Procurement))
         g.add((node, DCTERMS.title, Literal(proc.service)))
@@ -379,7 +384,7 @@ class _Builder:
                 continue
             self.g.add((iri, CIG.supportsPriority, p))
             # The link is inferred by a keyword rule: say so with a reified statement.
-            stmt = URIRef(f"{iri}#priority-{slug(str(number))}")
+            stmt = child(iri, f"priority-{slug(str(number))}")
             self.g.add((stmt, RDF.type, RDF.Statement))
             self.g.add((stmt, RDF.subject, iri))
             self.g.add((stmt, RDF.predicate, CIG.supportsPriority))
@@ -414,6 +419,10 @@ def build_registry_graph(registry: Registry) -> Graph:
         iri = org_iri(org.id)
         cls = CIG.Commissioner if org.kind in COMMISSIONER_KINDS else CIG.Provider
         g.add((iri, RDF.type, cls))
+        if org.kind == "national-commissioner":
+            # NHS England also directly commissions and runs national services, and documents
+            # name it among the parties an intention affects: it can be an impact target.
+            g.add((iri, RDF.type, CIG.Provider))
         g.add((iri, RDF.type, ORG.FormalOrganization))
         g.add((iri, SKOS.prefLabel, Literal(org.name)))
         g.add((iri, DCTERMS.identifier, Literal(org.id)))
