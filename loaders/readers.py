@@ -811,6 +811,8 @@ def _read_docx(data: bytes, path: str | Path) -> Document:
             blocks.append(Block("heading", text, lineno, lineno, level=level, number=num))
             continue
         blocks.append(Block("paragraph", text, lineno, lineno))
+    if not blocks:
+        raise ReadError(path, "DOCX has no text")
     title = (wd.core_properties.title or "").strip() or _title(blocks)
     return Document(
         path=str(path), name=Path(path).name, format="docx", blocks=blocks, lines=lines,
@@ -944,6 +946,8 @@ def _read_html(text: str, path: str | Path) -> Document:
         else:
             blocks.append(Block("paragraph", body, start, end))
     blocks.sort(key=lambda b: b.line)
+    if not blocks:
+        raise ReadError(path, "HTML has no text blocks (headings, paragraphs, lists or tables)")
     title_tag = soup.find("title")
     title = title_tag.get_text(" ", strip=True) if title_tag else None
     return Document(

@@ -313,39 +313,52 @@ def _tables(doc: Document) -> list[_Table]:
 @dataclass
 class _Profile:
     name: str
-    header_rows: int  # rows (from the table's first) that form the header
+    header_rows: int  # rows (from the table's first) up to and including the header
     width: int
     roles: list[str | None]
     headers: list[str]
+    groups: list[str] = field(default_factory=list)  # a spanning header row above ``headers``
 
 
 def _detect(table: _Table) -> _Profile | None:
-    rows = table.rows
-    head = rows[0]
-    headers = [_one_line(c.text) for c in head.cells]
+    """The profile of a table, trying its first row as the header, then the rows below one or
+    two caption rows (rows with at most one filled cell, such as "Table 2: Key intentions")."""
+    for skip in range(3):
+        if skip and sum(1 for c in table.rows[skip - 1].cells if c.text.strip()) > 1:
+            break
+        if skip >= len(table.rows):
+            break
+        prof = _detect_at(table.rows, skip)
+        if prof is not None:
+            return prof
+    return None
+
+
+def _detect_at(rows: list[Block], k: int) -> _Profile | None:
+    headers = [_one_line(c.text) for c in rows[k].cells]
     width = len(headers)
 
     # sector summary: "Provider sectors impacted" spanning a second header row
-    if len(rows) > 2 and any(re.search(r"sectors?\s+impacted|providers?\s+impacted", h, re.I)
-                             for h in headers):
-        second = [_one_line(c.text) for c in rows[1].cells]
+    if len(rows) > k + 2 and any(re.search(r"sectors?\s+impacted|providers?\s+impacted", h, re.I)
+                                 for h in headers):
+        second = [_one_line(c.text) for c in rows[k + 1].cells]
         if second and not second[0] and sum(1 for s in second if s) >= 3:
-            combined = [
-                h if h else s for h, s in zip(headers + [""] * (len(second) - width), second)
-            ]
-            return _Profile("table:sector-summary", 2, max(width, len(second)), [], combined)
+            span = max(width, len(second))
+            return _Profile("table:sector-summary", k + 2, span, [],
+                            second + [""] * (span - len(second)),
+                            headers + [""] * (span - width))
 
     roles = header_roles(headers)
     money_cols = [i for i, h in enumerate(headers) if _money_unit(h)]
     if any(re.search(r"procure", h, re.I) for h in headers) and (money_cols or "value" in roles):
         if roles[0] in ("service", "text", None):
-            return _Profile("table:procurement", 1, width, roles, headers)
+            return _Profile("table:procurement", k + 1, width, roles, headers)
     if len(money_cols) >= 2 and 0 not in money_cols:
-        return _Profile("table:provider-impact", 1, width, roles, headers)
+        return _Profile("table:provider-impact", k + 1, width, roles, headers)
     key = "service" in roles or "text" in roles
     detail = "provider" in roles or "timescale" in roles
     if key and detail and sum(1 for r in roles if r) >= 2:
-        return _Profile("table:intentions", 1, width, roles, headers)
+        return _Profile("table:intentions", k + 1, width, roles, headers)
     return None
 
 
@@ -374,6 +387,7 @@ def _intentions_profile(table: _Table, prof: _Profile, out: TableExtraction) -> 
     col = {r: roles.index(r) for r in set(roles) if r}
     key_col = col.get("service", col.get("text"))
     text_col = col.get("text")
+    text_cols = [i for i, r in enumerate(roles) if r == "text"]
     programme: str | None = None
     drafts: list[_Draft] = []
     current: _Draft | None = None
@@ -449,7 +463,7 @@ def _intentions_profile(table: _Table, prof: _Profile, out: TableExtraction) -> 
         if _text(prog_cell):
             programme = _one_line(_text(prog_cell))
         service = _strip_marks(_text(key)) if key is not None and key is not text_cell else ""
-        body = _text(text_cell) if text_cell is not None else ""
+        body = "\n".join(_text(cells[i]) for i in text_cols if i < len(cells) and _text(cells[i]))
         if not body and filled == [0]:
             body, service = _text(cells[0]), ""  # a statement spanning the whole row
         title = service or _first_clause(body)
@@ -655,21 +669,19 @@ def _impact_profile(table: _Table, prof: _Profile, out: TableExtraction) -> list
 
 
 def _sector_profile(table: _Table, prof: _Profile, out: TableExtraction) -> list[ExtractedIntention]:
-    top = [_one_line(c.text) for c in table.rows[0].cells]
-    sub = [_one_line(c.text) for c in table.rows[1].cells]
-    width = max(len(top), len(sub))
+    top, sub, width = prof.groups, prof.headers, prof.width
     start = next(i for i, h in enumerate(top) if re.search(r"impacted", h, re.I))
     # a spanning group header covers the columns up to the next named group header
     group_of: list[str] = []
     current = ""
     for i in range(width):
-        if i < len(top) and top[i]:
+        if top[i]:
             current = top[i]
         group_of.append(current)
-    sector_cols = [i for i in range(width) if i >= start and i < len(sub) and sub[i]]
-    other_cols = [i for i in range(1, width) if i < start and i < len(sub) and sub[i]]
+    sector_cols = [i for i in range(start, width) if sub[i]]
+    other_cols = [i for i in range(1, start) if sub[i]]
     result = []
-    for row in table.rows[2:]:
+    for row in table.rows[prof.header_rows:]:
         if row.level == 1:
             continue
         cells = _aligned(row, width)

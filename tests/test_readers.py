@@ -176,6 +176,23 @@ def test_read_errors(tmp_path):
         read_text("a\x00b", "mem.txt")
 
 
+def test_documents_without_text(tmp_path):
+    import docx
+    from reportlab.pdfgen import canvas
+
+    empty_docx = tmp_path / "empty.docx"
+    docx.Document().save(empty_docx)
+    check_error(empty_docx, "no text")
+    image_pdf = tmp_path / "scan.pdf"
+    c = canvas.Canvas(str(image_pdf))
+    c.rect(50, 50, 200, 200, fill=1)
+    c.save()
+    check_error(image_pdf, "no extractable text")
+    bare_html = tmp_path / "bare.html"
+    bare_html.write_text("<html><body><div>   </div></body></html>")
+    check_error(bare_html, "no text")
+
+
 def test_cp1252_text_is_decoded(tmp_path):
     path = tmp_path / "win.txt"
     path.write_bytes("Caf\u00e9 \u2013 \u00a3500k".encode("cp1252"))

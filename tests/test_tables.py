@@ -139,6 +139,21 @@ def test_generic_fallback_and_unrecognised_tables():
     assert ex.covered_lines == {1, 2}, "the LES table is not an intentions table"
 
 
+def test_caption_row_above_header_and_two_text_columns():
+    text = tab(
+        "Table 2: Key intentions\t\t\t",
+        "Scheme\tDescription\tActions\tTimeline",
+        "Falls service\tA new falls pathway.\tDecommission the old clinic.\tQ3 2019/20",
+    )
+    ex = extract_tables(read_text(text, "c.txt"))
+    assert len(ex.intentions) == 1
+    it = ex.intentions[0]
+    assert (it.title, it.span.line) == ("Falls service", 3)
+    assert it.text == "A new falls pathway.\nDecommission the old clinic."
+    assert it.mechanisms == ["decommissioning"]
+    assert ex.covered_lines == {1, 2, 3}
+
+
 # --------------------------------------------------------------------------------------------
 # money tables
 # --------------------------------------------------------------------------------------------
