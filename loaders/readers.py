@@ -47,7 +47,7 @@ import io
 import re
 import zipfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .model import Block, Cell, Document
@@ -415,7 +415,6 @@ class _TableState:
     header: tuple[str, ...] | None = None
     width: int = 0
     last_row: Block | None = None
-    last_raw: list[str] = field(default_factory=list)
 
 
 def parse_lines(
@@ -472,16 +471,16 @@ def parse_lines(
                 table.width = len(cells)
                 row = _row_block(cells, lineno, table.index)
                 blocks.append(row)
-                table.last_row, table.last_raw = row, raw_cells
+                table.last_row = row
             elif sig and sig == table.header and len(sig) >= 2:
                 blocks.append(_row_block(cells, lineno, table.index, level=1))
-                table.last_row, table.last_raw = None, []  # never merge across a repeated header
+                table.last_row = None  # never merge across a repeated header
             elif table.last_row is not None and _merge_into(table.last_row, raw_cells, lineno):
                 pass
             else:
                 row = _row_block(cells, lineno, table.index)
                 blocks.append(row)
-                table.last_row, table.last_raw = row, raw_cells
+                table.last_row = row
                 table.width = max(table.width, len(cells))
             i += 1
             continue

@@ -391,7 +391,6 @@ def _intentions_profile(table: _Table, prof: _Profile, out: TableExtraction) -> 
     programme: str | None = None
     drafts: list[_Draft] = []
     current: _Draft | None = None
-    after_header = False
 
     def cell_at(cells: list[Cell | None], role: str) -> Cell | None:
         i = col.get(role)
@@ -399,7 +398,6 @@ def _intentions_profile(table: _Table, prof: _Profile, out: TableExtraction) -> 
 
     for row in table.rows[prof.header_rows:]:
         if row.level == 1:  # repeated header
-            after_header = True
             continue
         cells = _aligned(row, prof.width)
         filled = [i for i, c in enumerate(cells) if _text(c)]
@@ -445,7 +443,6 @@ def _intentions_profile(table: _Table, prof: _Profile, out: TableExtraction) -> 
                     else:
                         current.texts.append(c.text.strip())
             current.end_line = max(current.end_line, row.end_line)
-            after_header = False
             continue
         if not _text(key) and current is None:
             if text_cell is not None and _text(text_cell):
@@ -484,7 +481,6 @@ def _intentions_profile(table: _Table, prof: _Profile, out: TableExtraction) -> 
         if "provider" not in col and text_cell is not None:
             current.mentions.extend(_provider_sentences(text_cell, row))
         drafts.append(current)
-        after_header = False
 
     intentions: list[ExtractedIntention] = []
     for d in drafts:

@@ -361,7 +361,7 @@ def _links(intentions):
     registry = Registry.load()
     context = ResolveContext(stp="BLMK STP")
     links = set()
-    for n, it in enumerate(intentions):
+    for it in intentions:
         for span, _ in it.provider_spans:
             for m in registry.find_mentions(span.text, context):
                 key = m.best.org.id if m.best else m.group
