@@ -195,9 +195,13 @@ def test_legend_and_filters(pmap):
     assert programmes == [""] + pmap.programmes()
 
 
-def test_page_data_matches_model(pmap):
+def test_page_data_matches_model(pmap, omap):
+    for model in (pmap, omap):  # nothing lost on the way (e.g. parallel links)
+        data = _data(render_html(model))
+        assert [n["id"] for n in data["nodes"]] == [n.id for n in model.nodes]
+        assert [e["id"] for e in data["edges"]] == [e.id for e in model.edges]
+        assert {e["arrows"] for e in data["edges"]} == {"to" if model.kind == "provider" else ""}
     data = _data(render_html(pmap))
-    assert len(data["nodes"]) == len(pmap.nodes) and len(data["edges"]) == len(pmap.edges)
     assert data["focus"] == [RC1]
     assert data["options"]["physics"]["stabilization"]["enabled"] is True
     node = next(n for n in data["nodes"] if n["id"] == RC1)

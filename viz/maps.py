@@ -23,6 +23,7 @@ import base64
 import hashlib
 import json
 import math
+import random
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -33,6 +34,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import jinja2
+import networkx as nx
 from markupsafe import Markup, escape
 from pyvis.network import Network
 
@@ -46,6 +48,7 @@ __all__ = [
     "NodeStyle",
     "Tooltip",
     "embed_snippet",
+    "layout",
     "money_in_pounds",
     "overlap_map",
     "provider_map",
@@ -433,13 +436,14 @@ def provider_map(intentions: Iterable[Mapping[str, Any]], focus: str | None = No
         b.touch(inode, it, quarters, programme)
         inode.money += total
 
-        def link_tip(kind: str, extra: Iterable[tuple[str, object]] = ()) -> Tooltip:
+        def link_tip(kind: str, extra: Iterable[tuple[str, object]] = (), full: bool = True) -> Tooltip:
             t = Tooltip(kind)
             t.add("Intention", truncate(it.get("title"), 120))
             for name, value in extra:
                 t.add(name, value)
-            t.add("Periods", _period_text(it))
-            t.add("Source", ref)
+            if full:  # structural links leave periods and source to the intention node
+                t.add("Periods", _period_text(it))
+                t.add("Source", ref)
             return t
 
         if comm := it.get("commissioner"):
@@ -449,7 +453,7 @@ def provider_map(intentions: Iterable[Mapping[str, Any]], focus: str | None = No
             cnode = b.node(cid, _org_name(comm), "commissioner", ctip)
             b.touch(cnode, it, quarters, programme)
             b.money[cid] += total
-            b.edge(cid, iid, "commissions", link_tip("Commissions"),
+            b.edge(cid, iid, "commissions", link_tip("Commissions", full=False),
                    quarters=quarters, programmes=programmes)
 
         if programme:
@@ -457,7 +461,7 @@ def provider_map(intentions: Iterable[Mapping[str, Any]], focus: str | None = No
             pnode = b.node(pid, programme, "programme", Tooltip(programme))
             b.touch(pnode, it, quarters, programme)
             b.money[pid] += total
-            b.edge(iid, pid, "programme", link_tip("In programme", [("Programme", programme)]),
+            b.edge(iid, pid, "programme", link_tip("In programme", [("Programme", programme)], full=False),
                    quarters=quarters, programmes=programmes)
 
         for prov in it.get("providers") or []:
@@ -611,6 +615,74 @@ def overlap_map(overlaps: Mapping[str, Any], title: str = "Commissioner overlaps
 
 
 # --------------------------------------------------------------------------------------
+# Layout (shared by the static images and, for large maps, the page's starting positions)
+# --------------------------------------------------------------------------------------
+
+LAYOUT_SEED = 42
+#: Maps with more nodes than this start from :func:`layout` and stabilise briefly.
+LARGE_MAP = 300
+STABILIZATION_SMALL, STABILIZATION_LARGE = 400, 60
+
+def layout(model: MapModel, seed: int = LAYOUT_SEED) -> dict[str, tuple[float, float]]:
+    """Node positions in [-0.9, 0.9]², the same for the same model every time.
+
+    Small maps get a Kamada-Kawai layout. Large ones (where networkx's spring layouts take
+    tens of seconds) lay out only the hubs - every node not of an anchor type, i.e. not an
+    intention - with a seeded spring layout of the hub graph (hubs joined by the intentions
+    they share), then put each intention at the centre of its hubs, with seeded jitter.
+    """
+    graph = nx.Graph()
+    graph.add_nodes_from(n.id for n in model.nodes)
+    graph.add_edges_from((e.source, e.target) for e in model.edges)
+    if graph.number_of_nodes() == 0:
+        return {}
+    if graph.number_of_nodes() == 1:
+        return {next(iter(graph.nodes)): (0.0, 0.0)}
+    if graph.number_of_nodes() <= 250:
+        pos = nx.kamada_kawai_layout(graph, pos=nx.spring_layout(graph, seed=seed))
+    else:
+        pos = _hub_layout(model, graph, seed)
+    # Stretch each axis to [-0.9, 0.9] separately: the slide is wider than it is tall.
+    xs = [x for x, _ in pos.values()]
+    ys = [y for _, y in pos.values()]
+
+    def stretch(v: float, lo: float, hi: float) -> float:
+        return 0.0 if hi - lo < 1e-9 else 0.9 * (2 * (v - lo) / (hi - lo) - 1)
+
+    return {node: (stretch(float(x), min(xs), max(xs)), stretch(float(y), min(ys), max(ys)))
+            for node, (x, y) in pos.items()}
+
+
+def _hub_layout(model: MapModel, graph: nx.Graph, seed: int) -> dict[str, tuple[float, float]]:
+    anchors = {n.id for n in model.nodes if n.type in model.anchor_types}
+    hubs = nx.Graph()
+    hubs.add_nodes_from(n.id for n in model.nodes if n.id not in anchors)
+    for u, v in graph.edges:
+        if u not in anchors and v not in anchors:
+            hubs.add_edge(u, v, weight=1.0)
+    for anchor in anchors:
+        around = sorted(v for v in graph[anchor] if v not in anchors)
+        for i, u in enumerate(around):
+            for v in around[i + 1:]:
+                weight = hubs.get_edge_data(u, v, {"weight": 0.0})["weight"]
+                hubs.add_edge(u, v, weight=weight + 1.0)
+    if hubs.number_of_nodes() > 600:  # no hub structure to speak of: plain spring layout
+        return nx.spring_layout(graph, seed=seed, iterations=30)
+    pos = nx.spring_layout(hubs, seed=seed, weight="weight", iterations=100,
+                           k=1.5 / max(hubs.number_of_nodes(), 1) ** 0.5) if hubs else {}
+    rng = random.Random(seed)
+    for anchor in sorted(anchors):
+        around = [pos[v] for v in graph[anchor] if v in pos]
+        if around:
+            x = sum(p[0] for p in around) / len(around)
+            y = sum(p[1] for p in around) / len(around)
+        else:
+            x, y = rng.uniform(-1, 1), rng.uniform(-1, 1)
+        pos[anchor] = (x + rng.gauss(0, 0.03), y + rng.gauss(0, 0.03))
+    return pos
+
+
+# --------------------------------------------------------------------------------------
 # HTML
 # --------------------------------------------------------------------------------------
 
@@ -655,10 +727,24 @@ def _csp_hash(source: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
 
 
+def parallel_ranks(model: MapModel) -> dict[str, float]:
+    """Rank of each link among the links joining the same two nodes, centred on 0.
+
+    Renderers bend or offset parallel links by their rank so that they do not overlap.
+    """
+    groups: dict[frozenset[str], list[str]] = defaultdict(list)
+    for e in model.edges:
+        groups[frozenset((e.source, e.target))].append(e.id)
+    return {edge_id: k - (len(ids) - 1) / 2
+            for ids in groups.values() for k, edge_id in enumerate(ids)}
+
+
 def _network(model: MapModel) -> Network:
     """The pyvis network for ``model``: vis-network node/edge records and options."""
-    net = Network(height="100%", width="100%", directed=model.kind == "provider",
-                  cdn_resources="in_line")
+    # Always "directed": pyvis drops a second undirected link between the same two nodes
+    # (e.g. two shared themes); arrows are switched per link instead.
+    net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line")
+    arrows = "to" if model.kind == "provider" else ""  # size from options.edges.arrows
     for n in model.nodes:
         st = NODE_STYLES[n.type]
         border = FOCUS_COLOR if n.focus else st.border
@@ -675,32 +761,48 @@ def _network(model: MapModel) -> Network:
             type=n.type, quarters=n.quarters, programmes=n.programmes,
             tooltip=asdict(n.tooltip), count=n.count, focus=n.focus,
         )
+    large = len(model.nodes) > LARGE_MAP
+    if large:
+        # Start from the (fast, seeded) networkx hub layout, so that a short stabilisation
+        # only tidies up: vis-network's own start for thousands of nodes is slow to settle.
+        scale = 45.0 * math.sqrt(len(model.nodes))
+        positions = layout(model)
+        for node in net.nodes:
+            x, y = positions[node["id"]]
+            node["x"], node["y"] = round(x * scale * 16 / 9, 1), round(-y * scale, 1)
+    ranks = parallel_ranks(model)
     for e in model.edges:
+        extra = {}
+        if ranks[e.id]:  # bend parallel links apart, alternately either side
+            extra["smooth"] = {"enabled": True, "type": "curvedCW" if ranks[e.id] > 0 else "curvedCCW",
+                               "roundness": round(0.25 * abs(ranks[e.id]), 2)}
         net.add_edge(
             e.source, e.target, id=e.id, width=e.width, dashes=e.dashes or False,
-            color={"color": e.color, "highlight": "#212B32", "hover": "#212B32", "opacity": 0.9},
+            color={"color": e.color},  # highlight, hover and opacity come from the options
+            arrows=arrows,
             label=e.label or None, style=e.style, quarters=e.quarters, programmes=e.programmes,
-            tooltip=asdict(e.tooltip), always=e.always,
+            tooltip=asdict(e.tooltip), always=e.always, **extra,
         )
-    large = len(model.nodes) > 300
-    net.force_atlas_2based(gravity=-60, central_gravity=0.012, spring_length=90,
-                           spring_strength=0.06, damping=0.5, overlap=0 if large else 0.4)
+    spring = 90 if large else 240 if model.kind == "overlap" else 130
+    net.force_atlas_2based(gravity=-60 if large else -160, central_gravity=0.012, spring_length=spring,
+                           spring_strength=0.06, damping=0.5, overlap=0 if large else 0.6)
     net.set_edge_smooth("continuous")
     net.toggle_hide_edges_on_drag(large)
     options = json.loads(net.options.to_json())
     options["physics"]["minVelocity"] = 1.0
     options["physics"]["stabilization"] |= {
         # Enough iterations to untangle a small map; large ones are capped so they open fast.
-        "iterations": 400 if len(model.nodes) <= 300 else 150 if len(model.nodes) <= 1000 else 100,
+        "iterations": STABILIZATION_SMALL if not large else STABILIZATION_LARGE,
         "updateInterval": 25,
         "fit": True,
     }
     options["edges"] = {
         "smooth": False if large else {"enabled": True, "type": "continuous", "roundness": 0.3},
-        "arrows": {"to": {"enabled": model.kind == "provider", "scaleFactor": 0.5}},
         "font": {"size": 12, "color": "#425563", "strokeWidth": 3, "strokeColor": "#ffffff",
                  "align": "middle"},
         "selectionWidth": 2,
+        "arrows": {"to": {"scaleFactor": 0.5}},
+        "color": {"highlight": "#212B32", "hover": "#212B32", "inherit": False, "opacity": 0.9},
     }
     options["nodes"] = {"font": {"face": "Arial, Helvetica, sans-serif", "color": "#212B32",
                                  "strokeWidth": 4, "strokeColor": "#ffffff"},

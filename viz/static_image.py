@@ -1,7 +1,6 @@
 """Static pictures of impact maps, sized for a 16:9 slide.
 
-networkx computes a deterministic layout (Kamada-Kawai for small maps, a seeded spring
-layout for large ones) and matplotlib draws it with the object-oriented API on the Agg
+``maps.layout`` (networkx) gives a deterministic layout and matplotlib draws it with the object-oriented API on the Agg
 canvas, so this module is safe to call from a server thread and never opens a window.
 Shapes, colours and link styles match the interactive page (see ``maps.NODE_STYLES`` and
 ``maps.EDGE_STYLES``); a legend is drawn beside the map.
@@ -12,63 +11,23 @@ import io
 from collections import defaultdict
 
 import matplotlib
-import networkx as nx
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from cigraph.viz.maps import EDGE_STYLES, FOCUS_COLOR, NODE_STYLES, MapModel, truncate
+from cigraph.viz.maps import EDGE_STYLES, FOCUS_COLOR, NODE_STYLES, MapModel, layout, parallel_ranks, truncate
 
-__all__ = ["layout", "render_png", "render_svg", "SLIDE_SIZE"]
+__all__ = ["render_png", "render_svg", "SLIDE_SIZE"]
 
 #: Figure size in inches (16:9); at the default 120 dpi a PNG is 1920 x 1080.
 SLIDE_SIZE = (16.0, 9.0)
-SEED = 42
 _LABEL_LIMIT = 28
 _MAX_LABELS = 45
 
 
-def layout(model: MapModel, seed: int = SEED) -> dict[str, tuple[float, float]]:
-    """Node positions in [-0.9, 0.9]², the same for the same model every time."""
-    graph = nx.Graph()
-    graph.add_nodes_from(n.id for n in model.nodes)
-    graph.add_edges_from((e.source, e.target) for e in model.edges)
-    if graph.number_of_nodes() == 0:
-        return {}
-    if graph.number_of_nodes() == 1:
-        return {next(iter(graph.nodes)): (0.0, 0.0)}
-    if graph.number_of_nodes() <= 250:
-        start = nx.spring_layout(graph, seed=seed)
-        pos = nx.kamada_kawai_layout(graph, pos=start)
-    else:
-        pos = nx.spring_layout(graph, seed=seed, iterations=60,
-                               k=2.0 / graph.number_of_nodes() ** 0.5)
-    # Stretch each axis to [-1, 1] separately: the slide is wider than it is tall.
-    xs = [x for x, _ in pos.values()]
-    ys = [y for _, y in pos.values()]
-
-    def stretch(v: float, lo: float, hi: float) -> float:
-        return 0.0 if hi - lo < 1e-9 else 0.9 * (2 * (v - lo) / (hi - lo) - 1)
-
-    return {node: (stretch(float(x), min(xs), max(xs)), stretch(float(y), min(ys), max(ys)))
-            for node, (x, y) in pos.items()}
-
-
 def _linestyle(dashes: tuple[int, ...] | list[int] | None):
     return "solid" if not dashes else (0, tuple(d / 2 for d in dashes))
-
-
-def _parallel_offsets(model: MapModel) -> dict[str, float]:
-    """Rank of each link among the links joining the same two nodes, centred on 0.
-
-    Parallel links are drawn side by side and their labels staggered along them.
-    """
-    groups: dict[frozenset[str], list[str]] = defaultdict(list)
-    for e in model.edges:
-        groups[frozenset((e.source, e.target))].append(e.id)
-    return {edge_id: k - (len(ids) - 1) / 2
-            for ids in groups.values() for k, edge_id in enumerate(ids)}
 
 
 def _draw(model: MapModel, title: str | None) -> Figure:
@@ -87,7 +46,7 @@ def _draw(model: MapModel, title: str | None) -> Figure:
     shrink = min(1.0, (120 / n_nodes) ** 0.5)
 
     # Links, one LineCollection per style; parallel links offset sideways.
-    ranks = _parallel_offsets(model)
+    ranks = parallel_ranks(model)
     by_style: dict[str, list] = defaultdict(list)
     widths: dict[str, list] = defaultdict(list)
     label_at: dict[str, tuple[float, float]] = {}
