@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cigraph.api import sparql as sparql_endpoint
+from cigraph.api import web
 from cigraph.api.ask import ask as answer_question
 from cigraph.api.maps import MEDIA, build_map, render
 from cigraph.graph.analytics import exposure, overlaps
@@ -190,12 +191,7 @@ def create_app(store: GraphStore, registry: Registry | None = None) -> FastAPI:
         return _map_response(build_map(queries(), overlaps=True), format)
 
     sparql_endpoint.install(app, store)
-    try:
-        from cigraph.api import web
-    except ImportError:  # the page is optional for API-only deployments
-        web = None
-    if web is not None:
-        web.install(app)
+    web.install(app)
     return app
 
 
