@@ -130,3 +130,69 @@ def test_serve_process_answers_api_and_sparql(loaded_store):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_validate_passes_on_seeds_and_fails_on_broken_data(loaded_store, tmp_path):
+    proc = run("validate", "--store", loaded_store)
+    assert "conform" in proc.stdout
+    import rdflib
+    from rdflib.namespace import RDF
+
+    from cigraph.graph.store import open_store
+    from cigraph.ontology import CIG, ID
+
+    broken = tmp_path / "broken"
+    st = open_store(broken)
+    g = rdflib.Graph()
+    g.add((ID["intention/x/1"], RDF.type, CIG.Intention))  # no title, commissioner or source
+    st.replace_graph(str(ID["graph/broken"]), g)
+    st.close()
+    proc = run("validate", "--store", broken, check=False)
+    assert proc.returncode == 1
+    assert "intention/x/1" in proc.stdout
+
+
+def test_map_command_writes_offline_html_and_images(loaded_store, tmp_path):
+    html = tmp_path / "bht.html"
+    run("map", "--provider", "BHT", "--quarter", "Q1 2018/19", "-o", html, "--store", loaded_store)
+    text = html.read_text()
+    assert "<html" in text.lower() and "Bedford Hospital" in text
+    import re
+
+    assert not re.findall(r"(?:src|href)\s*=\s*[\"']?https?://|url\(\s*[\"']?https?://|@import", text, re.I)
+    png = tmp_path / "bht.png"
+    run("map", "--provider", "BHT", "--png", "-o", png, "--store", loaded_store)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = tmp_path / "overlaps.svg"
+    run("map", "--overlaps", "--svg", "-o", svg, "--store", loaded_store)
+    assert b"<svg" in svg.read_bytes()[:2000]
+    proc = run("map", "--provider", "Zebulon Hospital", "-o", tmp_path / "x.html", "--store", loaded_store, check=False)
+    assert proc.returncode == 2 and "unknown provider" in proc.stderr
+
+
+def test_demo_builds_bundled_corpus_and_serves(tmp_path):
+    port = free_port()
+    proc = subprocess.Popen([str(BIN), "demo", "--port", str(port)], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = ""
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            line = proc.stdout.readline()
+            if "http://" in line or proc.poll() is not None:
+                break
+        assert f"http://127.0.0.1:{port}/" in line, line + (proc.stderr.read() if proc.poll() is not None else "")
+        for _ in range(100):
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/api/intentions", timeout=2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        body = r.json()
+        assert body["total"] >= 10
+        docs = {i["source"]["document"] for i in body["results"]}
+        assert all("2018-19" in d for d in docs)
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
