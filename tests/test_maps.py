@@ -230,7 +230,7 @@ def test_png_is_a_slide(pmap):
     assert render_png(pmap) == png  # deterministic layout
 
 
-def test_svg_parses_and_keeps_text_escaped(pmap, omap):
+def test_svg_parses_and_keeps_text_escaped(pmap, omap, map_intentions):
     for model in (pmap, omap):
         svg = render_svg(model)
         root = ET.fromstring(svg)
@@ -240,9 +240,13 @@ def test_svg_parses_and_keeps_text_escaped(pmap, omap):
         assert "Legend" in texts
         assert render_svg(model) == svg
     texts = {"".join(t.itertext()) for t in ET.fromstring(render_svg(pmap)).iter("{http://www.w3.org/2000/svg}text")}
-    # labels are cut to 28 characters, but the markup is there as text
-    assert truncate(MALICIOUS_PROVIDER, 28) in texts and MALICIOUS_TITLE in texts
     assert "Named provider" in texts and "Intentions affecting Bedford Hospital" in texts
+    assert "Bedford Hospital NHS Trust" in texts  # the focus is labelled first
+    # Just the malicious intention (so no label is dropped for overlapping): its markup is
+    # there, as text (labels are cut to 28 characters).
+    tiny = provider_map([i for i in map_intentions if i["title"] == MALICIOUS_TITLE])
+    texts = {"".join(t.itertext()) for t in ET.fromstring(render_svg(tiny)).iter("{http://www.w3.org/2000/svg}text")}
+    assert truncate(MALICIOUS_PROVIDER, 28) in texts and MALICIOUS_TITLE in texts
 
 
 # ---------------------------------------------------------------------------- embedding

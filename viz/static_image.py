@@ -15,6 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.transforms import Bbox
 
 from cigraph.viz.maps import EDGE_STYLES, FOCUS_COLOR, NODE_STYLES, MapModel, layout, parallel_ranks, truncate
 
@@ -28,6 +29,45 @@ _MAX_LABELS = 45
 
 def _linestyle(dashes: tuple[int, ...] | list[int] | None):
     return "solid" if not dashes else (0, tuple(d / 2 for d in dashes))
+
+
+def _place_labels(fig: Figure, ax, model: MapModel, pos: dict[str, tuple[float, float]],
+                  diameter: dict[str, float], halo: dict) -> None:
+    """Label the focus and the hubs first (intentions too when the map is small).
+
+    Each label tries below, above, right and left of its marker and takes the first spot
+    that covers no other label and no other marker; a label with no free spot is left out.
+    At most ``_MAX_LABELS`` labels.
+    """
+    candidates = [n for n in model.nodes if n.type != "intention" or len(model.nodes) <= 60]
+    candidates.sort(key=lambda n: (not n.focus, n.type == "intention", -n.size, n.label))
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    px_per_pt = fig.dpi / 72
+    markers = {}
+    for n in model.nodes:
+        x, y = ax.transData.transform(pos[n.id])
+        r = diameter[n.id] / 2 * px_per_pt
+        markers[n.id] = Bbox.from_extents(x - r, y - r, x + r, y + r)
+    placed: list[Bbox] = []
+    for n in candidates:
+        if len(placed) >= _MAX_LABELS:
+            break
+        gap = diameter[n.id] / 2 + (6 if n.focus else 3)  # points from the marker's centre
+        spots = [((0, -gap), "center", "top"), ((0, gap), "center", "bottom"),
+                 ((gap, 0), "left", "center"), ((-gap, 0), "right", "center")]
+        for offset, ha, va in spots:
+            label = ax.annotate(truncate(n.label, _LABEL_LIMIT), pos[n.id], xytext=offset,
+                                textcoords="offset points", ha=ha, va=va,
+                                fontsize=11 if n.focus else 9 if n.type != "intention" else 8,
+                                fontweight="bold" if n.focus else "normal", color="#212B32",
+                                bbox=halo, zorder=5, parse_math=False, annotation_clip=False)
+            extent = label.get_window_extent(renderer)
+            if any(extent.overlaps(b) for b in placed) or any(
+                    extent.overlaps(b) for node_id, b in markers.items() if node_id != n.id):
+                label.remove()
+                continue
+            placed.append(extent)
+            break
 
 
 def _draw(model: MapModel, title: str | None) -> Figure:
@@ -63,7 +103,8 @@ def _draw(model: MapModel, title: str | None) -> Figure:
         st = EDGE_STYLES[style]
         ax.add_collection(LineCollection(
             by_style[style], colors=st.color, linewidths=widths[style],
-            linestyles=_linestyle(st.dashes), alpha=0.85, zorder=1))
+            linestyles=_linestyle(st.dashes), zorder=1,
+            alpha=0.85 if len(model.edges) < 500 else 0.3))  # let hubs show through
 
     # A pale box, not a stroke path effect, keeps labels legible: path effects turn SVG
     # text into outlines, and slides should keep text as text.
@@ -88,19 +129,10 @@ def _draw(model: MapModel, title: str | None) -> Figure:
                    s=[(diameter[n.id] + 9) ** 2 for n in focus], facecolors="none",
                    edgecolors=FOCUS_COLOR, linewidths=2.5, zorder=4)
 
-    # Labels: hubs first, intentions too when the map is small; at most _MAX_LABELS.
-    candidates = [n for n in model.nodes if n.type != "intention" or n_nodes <= 60]
-    candidates.sort(key=lambda n: (not n.focus, n.type == "intention", -n.size, n.label))
-    for n in candidates[:_MAX_LABELS]:
-        below = diameter[n.id] / 2 + (6 if n.focus else 2)  # points under the marker
-        ax.annotate(truncate(n.label, _LABEL_LIMIT), pos[n.id], xytext=(0, -below),
-                    textcoords="offset points", ha="center", va="top",
-                    fontsize=11 if n.focus else 9 if n.type != "intention" else 8,
-                    fontweight="bold" if n.focus else "normal", color="#212B32",
-                    bbox=halo, zorder=5, parse_math=False, annotation_clip=False)
-
     ax.set_xlim(-1.05, 1.05)
     ax.set_ylim(-1.08, 1.0)
+
+    _place_labels(fig, ax, model, pos, diameter, halo)
 
     handles = [Line2D([], [], linestyle="none", marker=NODE_STYLES[t].marker, markersize=11,
                       markerfacecolor=NODE_STYLES[t].color, markeredgecolor=NODE_STYLES[t].border,
@@ -127,7 +159,6 @@ def _save(model: MapModel, title: str | None, fmt: str, **kwargs) -> bytes:
     with matplotlib.rc_context({"svg.hashsalt": "cigraph", "svg.fonttype": "none",
                                 "font.family": "DejaVu Sans"}):
         fig = _draw(model, title)
-        FigureCanvasAgg(fig)
         buffer = io.BytesIO()
         fig.savefig(buffer, format=fmt, facecolor="white", **kwargs)
     return buffer.getvalue()

@@ -11,7 +11,7 @@
   var anchorTypes = new Set(data.anchorTypes);
   var state = {
     ready: false,
-    timings: { scriptStart: started },
+    timings: { scriptStart: started, parsed: performance.now() },
     visibleNodes: data.nodes.length,
     visibleEdges: data.edges.length
   };
@@ -46,6 +46,7 @@
 
   var nodes = new vis.DataSet(data.nodes.map(withTitle));
   var edges = new vis.DataSet(data.edges.map(withTitle));
+  state.timings.datasets = performance.now();
   var container = document.getElementById("map");
   var loading = document.getElementById("loading");
   var status = document.getElementById("status");
