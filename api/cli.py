@@ -169,14 +169,43 @@ def export(
         sys.stdout.buffer.write(data)
 
 
+def describe_interpretation(interp: dict) -> str:
+    """The interpretation as one readable line: how the question was understood."""
+    parts = []
+    prov = interp.get("provider")
+    if isinstance(prov, dict):
+        text = f"provider {prov['query']!r} = {prov['code']} {prov['name']}"
+        preds = prov.get("predecessors_included")
+        if preds:
+            text += " (+ predecessors " + ", ".join(p["code"] for p in preds) + ", marked via)"
+        parts.append(text)
+    comm = interp.get("commissioner")
+    if isinstance(comm, dict):
+        parts.append(f"commissioner {comm.get('code') or ''} {comm.get('name') or ''}".strip())
+    if interp.get("quarter"):
+        parts.append(f"quarter {interp['quarter']}")
+    if interp.get("theme"):
+        parts.append(f"theme {interp['theme']!r}")
+        if interp.get("commissioners"):
+            parts.append("commissioners: " + "; ".join(f"{k} ({len(v)})" for k, v in interp["commissioners"].items()))
+    for key in ("programme", "pathway", "text"):
+        if interp.get(key):
+            parts.append(f"{key} {interp[key]!r}")
+    if interp.get("kind") != "theme" and (interp.get("quarter") or interp.get("fy")):
+        parts.append(f"match {interp.get('match', 'overlaps')}")
+    return "; ".join(parts) or "all intentions"
+
+
 def _print_results(payload: dict, fmt: str) -> None:
     if fmt == "json":
         print(json.dumps(payload, indent=2, default=str))
         return
-    interp = {k: v for k, v in payload["interpretation"].items() if v not in (None, "", [], {})}
-    console.print(f"[bold]{payload['total']} intention(s)[/bold]  interpretation: {json.dumps(interp, default=str)}")
+    shown = len(payload["results"])
+    more = f" (showing {shown})" if shown < payload["total"] else ""
+    console.print(f"[bold]{payload['total']} intention(s)[/bold]{more} — {describe_interpretation(payload['interpretation'])}")
     table = Table(show_lines=False)
-    for col in ("source", "commissioner", "programme", "title", "providers", "periods"):
+    table.add_column("source", no_wrap=True)
+    for col in ("by", "programme", "title", "providers", "periods"):
         table.add_column(col, overflow="fold")
     for it in payload["results"]:
         provs = ", ".join(
