@@ -17,8 +17,10 @@ from bs4 import BeautifulSoup
 
 from cigraph.viz import embed_snippet, overlap_map, provider_map, render_html, render_png, render_svg
 from cigraph.viz.maps import EDGE_STYLES, NODE_STYLES, format_pounds, json_for_script, truncate
-from conftest import MALICIOUS_PROVIDER, MALICIOUS_TITLE
 
+# The untrusted strings planted in the map_intentions / map_overlaps fixtures (conftest.py).
+MALICIOUS_TITLE = "<script>alert(1)</script>"
+MALICIOUS_PROVIDER = "<img src=x onerror=alert(2)>"
 RC1 = "https://w3id.org/cigraph/id/org/RC1"
 RC9 = "https://w3id.org/cigraph/id/org/RC9"
 RXQ = "https://w3id.org/cigraph/id/org/RXQ"
@@ -95,6 +97,15 @@ def test_size_by_money_ranks_by_pounds(map_intentions):
     assert by_id[RC9].size > by_id[RXQ].size > by_id[RC1].size
     with pytest.raises(ValueError):
         provider_map(map_intentions, size_by="beds")
+
+
+def test_repeated_provider_counts_once(map_intentions):
+    utc = map_intentions[0]
+    utc["providers"].append(dict(utc["providers"][0], role="lead"))  # RC1 named and lead
+    model = provider_map([utc])
+    rc1 = next(n for n in model.nodes if n.id == RC1)
+    assert rc1.count == 1 and rc1.money == pytest.approx(120e3)
+    assert [e.style for e in model.edges if e.target == RC1] == ["lead"]  # the stronger link
 
 
 def test_focus_by_name_and_unknown_focus(map_intentions):

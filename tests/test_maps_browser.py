@@ -14,9 +14,12 @@ import pytest
 
 from cigraph.viz import overlap_map, provider_map, render_html
 from cigraph.viz.bench_map import CHROMIUM, CHROMIUM_ARGS, synthetic_intentions
-from conftest import MALICIOUS_PROVIDER, MALICIOUS_TITLE
 
 pytestmark = pytest.mark.browser
+
+# The untrusted strings planted in the map_intentions / map_overlaps fixtures (conftest.py).
+MALICIOUS_TITLE = "<script>alert(1)</script>"
+MALICIOUS_PROVIDER = "<img src=x onerror=alert(2)>"
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 LOCAL_SCHEMES = ("file:", "data:", "about:", "blob:")

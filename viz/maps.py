@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 import networkx as nx
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from pyvis.network import Network
 
 __all__ = [
@@ -354,17 +354,21 @@ class _Builder:
         return self.nodes[node_id]
 
     def touch(self, node: MapNode, intention: Mapping[str, Any], quarters: list[str],
-              programme: str | None) -> None:
-        """Record that ``intention`` reaches ``node`` (for counts, filters and tooltips)."""
+              programme: str | None) -> bool:
+        """Record that ``intention`` reaches ``node`` (for counts, filters and tooltips).
+
+        Returns False when it had already been recorded.
+        """
         iid = str(intention.get("id"))
         if iid in self.intentions[node.id]:
-            return
+            return False
         self.intentions[node.id].add(iid)
         node.quarters.extend(q for q in quarters if q not in node.quarters)
         if programme and programme not in node.programmes:
             node.programmes.append(programme)
         if ref := source_ref(intention.get("source")):
             self.sources[node.id].append(ref)
+        return True
 
     def edge(self, source: str, target: str, style: str, tooltip: Tooltip, *,
              quarters: Sequence[str] = (), programmes: Sequence[str] = (),
@@ -451,16 +455,16 @@ def provider_map(intentions: Iterable[Mapping[str, Any]], focus: str | None = No
             ctip = Tooltip(_org_name(comm))
             ctip.add("Code", comm.get("code"))
             cnode = b.node(cid, _org_name(comm), "commissioner", ctip)
-            b.touch(cnode, it, quarters, programme)
-            b.money[cid] += total
+            if b.touch(cnode, it, quarters, programme):
+                b.money[cid] += total
             b.edge(cid, iid, "commissions", link_tip("Commissions", full=False),
                    quarters=quarters, programmes=programmes)
 
         if programme:
             pid = f"programme:{programme}"
             pnode = b.node(pid, programme, "programme", Tooltip(programme))
-            b.touch(pnode, it, quarters, programme)
-            b.money[pid] += total
+            if b.touch(pnode, it, quarters, programme):
+                b.money[pid] += total
             b.edge(iid, pid, "programme", link_tip("In programme", [("Programme", programme)], full=False),
                    quarters=quarters, programmes=programmes)
 
@@ -471,10 +475,11 @@ def provider_map(intentions: Iterable[Mapping[str, Any]], focus: str | None = No
             ptip.add("Code", prov.get("code"))
             ptip.add("Kind", "provider group" if is_group else prov.get("kind"))
             pnode = b.node(pid, _org_name(prov), "provider-group" if is_group else "provider", ptip)
-            b.touch(pnode, it, quarters, programme)
-            b.money[pid] += sum(p for m in money_items
-                                if m.get("provider") and m.get("provider") == prov.get("code")
-                                and (p := money_in_pounds(m)) is not None)
+            if b.touch(pnode, it, quarters, programme):
+                b.money[pid] += sum(
+                    p for m in money_items
+                    if m.get("provider") and m.get("provider") == prov.get("code")
+                    and (p := money_in_pounds(m)) is not None)
             if wanted and wanted in {str(prov.get(k) or "").casefold() for k in ("code", "id", "name")}:
                 focus_ids[pid] = None
 
