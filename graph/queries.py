@@ -30,25 +30,38 @@ PREFIX time: <http://www.w3.org/2006/time#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 """
 
+# Each query touches the triples of one graph per row; labels and codes, which many graphs
+# share (a programme named in several documents, an organisation in the registry), are read
+# once with DISTINCT and joined in Python, so the cost stays linear in the number of documents.
 Q_INTENTIONS = PREFIXES + """
-SELECT ?i ?title ?text ?progLabel ?pathLabel ?comm ?commLabel ?commCode ?file ?start ?end ?page ?extractor ?fy ?section WHERE {
+SELECT ?i ?title ?text ?prog ?path ?comm ?file ?start ?end ?page ?extractor ?fy ?section WHERE {
   ?i a cig:Intention ; dcterms:title ?title ; cig:commissionedBy ?comm ; prov:wasDerivedFrom ?src .
   ?src cig:document ?doc ; cig:startLine ?start ; cig:endLine ?end .
   ?doc cig:fileName ?file .
   OPTIONAL { ?src cig:page ?page }
   OPTIONAL { ?src cig:extractor ?extractor }
   OPTIONAL { ?i dcterms:description ?text }
-  OPTIONAL { ?i cig:inProgramme/skos:prefLabel ?progLabel }
-  OPTIONAL { ?i cig:onPathway/skos:prefLabel ?pathLabel }
+  OPTIONAL { ?i cig:inProgramme ?prog }
+  OPTIONAL { ?i cig:onPathway ?path }
   OPTIONAL { ?i cig:planningYear ?fy }
   OPTIONAL { ?i cig:section ?section }
-  OPTIONAL { ?comm skos:prefLabel ?commLabel }
-  OPTIONAL { ?comm dcterms:identifier ?commCode }
 }
 """
 
+Q_LABELS = PREFIXES + """
+SELECT DISTINCT ?x ?label WHERE { ?x skos:prefLabel ?label }
+"""
+
+Q_CODES = PREFIXES + """
+SELECT DISTINCT ?x ?code WHERE { ?x dcterms:identifier ?code }
+"""
+
+Q_KINDS = PREFIXES + """
+SELECT DISTINCT ?x ?kind WHERE { ?x cig:providerKind ?k . ?k skos:prefLabel ?kind }
+"""
+
 Q_LINKS = PREFIXES + """
-SELECT ?i ?link ?target ?role ?inferred ?method ?conf ?mention ?label ?code ?kind ?isGroup ?lstart ?lend WHERE {
+SELECT ?i ?link ?target ?role ?inferred ?method ?conf ?mention ?lstart ?lend WHERE {
   ?i cig:hasImpact ?link .
   ?link cig:impactOn ?target ; cig:role ?role .
   OPTIONAL { ?link cig:inferred ?inferred }
@@ -56,10 +69,6 @@ SELECT ?i ?link ?target ?role ?inferred ?method ?conf ?mention ?label ?code ?kin
   OPTIONAL { ?link cig:confidence ?conf }
   OPTIONAL { ?link cig:mentionText ?mention }
   OPTIONAL { ?link prov:wasDerivedFrom ?ls . ?ls cig:startLine ?lstart ; cig:endLine ?lend }
-  OPTIONAL { ?target skos:prefLabel ?label }
-  OPTIONAL { ?target dcterms:identifier ?code }
-  OPTIONAL { ?target cig:providerKind/skos:prefLabel ?kind }
-  BIND(EXISTS { ?target a cig:ProviderGroup } AS ?isGroup)
 }
 """
 
@@ -75,10 +84,10 @@ SELECT ?i ?p ?prop ?kind ?label ?otext ?s ?e WHERE {
 """
 
 Q_MONEY = PREFIXES + """
-SELECT ?i ?m ?amount ?unit ?measure ?provCode ?mention ?mstart WHERE {
+SELECT ?i ?m ?amount ?unit ?measure ?prov ?mention ?mstart WHERE {
   ?i cig:hasFinancialImpact ?m .
   ?m cig:amount ?amount ; cig:unit ?unit ; cig:measure ?measure .
-  OPTIONAL { ?m cig:provider/dcterms:identifier ?provCode }
+  OPTIONAL { ?m cig:provider ?prov }
   OPTIONAL { ?m cig:mentionText ?mention }
   OPTIONAL { ?m prov:wasDerivedFrom/cig:startLine ?mstart }
 }
@@ -141,17 +150,23 @@ class Snapshot:
     @classmethod
     def read(cls, store: GraphStore) -> "Snapshot":
         items: dict[str, dict[str, Any]] = {}
+        labels: dict[str, str] = {}
+        for r in store.select(Q_LABELS):
+            labels.setdefault(r["x"], r["label"])
+        codes = {r["x"]: r["code"] for r in store.select(Q_CODES)}
+        kinds = {r["x"]: r["kind"] for r in store.select(Q_KINDS)}
         for r in store.select(Q_INTENTIONS):
             i = r["i"]
             if i in items:
                 continue
-            code = r.get("commCode") or _code_of(r["comm"])
+            comm = r["comm"]
+            code = codes.get(comm) or _code_of(comm)
             items[i] = {
                 "id": i,
                 "title": r["title"],
-                "programme": r.get("progLabel"),
-                "pathway": r.get("pathLabel"),
-                "commissioner": {"id": r["comm"], "code": code, "name": r.get("commLabel") or code},
+                "programme": labels.get(r.get("prog") or ""),
+                "pathway": labels.get(r.get("path") or ""),
+                "commissioner": {"id": comm, "code": code, "name": labels.get(comm) or code},
                 "planning_year": r.get("fy"),
                 "section": r.get("section"),
                 "providers": [],
@@ -176,12 +191,13 @@ class Snapshot:
             if it is None or r["link"] in seen_links:
                 continue
             seen_links.add(r["link"])
-            is_group = bool(r.get("isGroup")) or r["target"].startswith(str(GROUPS))
+            target = r["target"]
+            is_group = target.startswith(str(GROUPS))
             entry = {
-                "id": r["target"],
-                "code": None if is_group else (r.get("code") or _code_of(r["target"])),
-                "name": r.get("label") or r["target"].rsplit("/", 1)[-1],
-                "kind": "group" if is_group else r.get("kind"),
+                "id": target,
+                "code": None if is_group else (codes.get(target) or _code_of(target)),
+                "name": labels.get(target) or target.rsplit("/", 1)[-1],
+                "kind": "group" if is_group else kinds.get(target),
                 "role": r["role"],
                 "inferred": bool(r.get("inferred")),
                 "method": r.get("method"),
@@ -212,7 +228,7 @@ class Snapshot:
             seen_money.add(r["m"])
             it["money"].append({
                 "amount": float(r["amount"]), "unit": r["unit"], "measure": r["measure"],
-                "provider": r.get("provCode"), "provider_text": r.get("mention"),
+                "provider": (codes.get(r["prov"]) or _code_of(r["prov"])) if r.get("prov") else None, "provider_text": r.get("mention"),
                 "line": int(r["mstart"]) if r.get("mstart") is not None else it["source"]["line"],
             })
         for r in store.select(Q_PROCUREMENTS):
