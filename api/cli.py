@@ -208,8 +208,9 @@ def _print_results(payload: dict, fmt: str) -> None:
     for col in ("by", "programme", "title", "providers", "periods"):
         table.add_column(col, overflow="fold")
     for it in payload["results"]:
+        asked = (payload["interpretation"].get("provider") or {}).get("code")
         provs = ", ".join(
-            (p["code"] or p["name"]) + (f" (via {p['via']['code']})" if p.get("via") else "") for p in it["providers"]
+            (p["code"] or p["name"]) + (f" (predecessor of {asked})" if p.get("via") else "") for p in it["providers"]
         )
         table.add_row(
             f"{it['source']['document']}:{it['source']['line']}",
