@@ -285,6 +285,8 @@ def build_view(request: Request, queries: Queries) -> tuple[int, dict[str, Any]]
         view.update(status=400, error={"status": 400, "message": str(exc), "suggestions": []})
         return 400, view
     view.update(interpretation=interp, results=results, total=total)
+    page_json = url("/", **{k: v for k, v in view["query"].items() if k != "match" or v != "overlaps"},
+                    offset=offset or None, format="json")
 
     provider = interp.get("provider") if isinstance(interp.get("provider"), dict) else None
     provider_code = provider.get("code") if provider else None
@@ -297,6 +299,7 @@ def build_view(request: Request, queries: Queries) -> tuple[int, dict[str, Any]]
         view["links"] = {"csv": None, "json": url("/api/ask", q=form["q"])}
     else:
         view["links"] = _links(request, form, provider_code, comm_filter, quarter)
+    view["links"]["page_json"] = page_json
     if provider_code:
         view["exposure"] = exposure(queries, provider_code)
     return 200, view

@@ -105,6 +105,9 @@ def test_json_variant_is_the_same_data(client, bht_q1):
     assert data["exposure"]["provider"]["code"] == "RC1"
     assert data["links"]["map"] == soup_of(resp).find("iframe", id="map-frame")["src"]
     assert Q1 in data["options"]["quarters"]
+    # the page links to its own JSON
+    own = soup_of(resp).find("a", id="page-json")["href"]
+    assert client.get(own).json() == data
 
 
 def test_search_suggestions_and_quarters_are_server_side(client):

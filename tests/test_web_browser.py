@@ -127,14 +127,16 @@ def external(urls: list[str]) -> list[str]:
 
 def pixel_variety(png: bytes) -> tuple[int, float]:
     """(distinct colours, share of pixels that are not the background) of a PNG."""
+    import numpy as np
     from PIL import Image
 
     img = Image.open(io.BytesIO(png)).convert("RGB")
     img.thumbnail((400, 400))
-    pixels = list(img.getdata())
-    background = max(set(pixels), key=pixels.count)
-    busy = sum(1 for p in pixels if sum(abs(a - b) for a, b in zip(p, background)) > 30)
-    return len(set(pixels)), busy / len(pixels)
+    pixels = np.asarray(img, dtype=np.int16).reshape(-1, 3)
+    colours, counts = np.unique(pixels, axis=0, return_counts=True)
+    background = colours[counts.argmax()]
+    busy = int((np.abs(pixels - background).sum(axis=1) > 30).sum())
+    return len(colours), busy / len(pixels)
 
 
 def wait_for_map(page):
