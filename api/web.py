@@ -293,7 +293,7 @@ def build_view(request: Request, queries: Queries) -> tuple[int, dict[str, Any]]
     commissioner = interp.get("commissioner") if isinstance(interp.get("commissioner"), dict) else None
     quarter = interp.get("quarter") if form["q"] else (form["quarter"] or None)
     if isinstance(quarter, str) and quarter.endswith("(any year)"):
-        quarter = form["quarter"] or None
+        quarter = quarter.split()[0]  # "Q1 (any year)" → "Q1", which the API and maps accept
     comm_filter = (commissioner.get("code") or commissioner.get("name")) if commissioner else None
     if form["q"] and interp.get("kind") == "theme":
         view["links"] = {"csv": None, "json": url("/api/ask", q=form["q"])}

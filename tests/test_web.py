@@ -247,6 +247,12 @@ def test_plain_english_question(client):
         [(r["source"]["document"], r["source"]["line"]) for r in asked["results"]]
     assert soup_of(resp).find("iframe", id="map-frame") is not None
     assert soup_of(resp).find("input", id="q")["value"] == q
+    # "in Q1" (any year): the downloads and the map use the same reading as the table
+    any_q1 = client.get("/", params={"q": "which intentions affect BHT in Q1", "format": "json"}).json()
+    assert any_q1["interpretation"]["quarter"] == "Q1 (any year)"
+    csv_rows = list(csv.DictReader(io.StringIO(client.get(any_q1["links"]["csv"]).text)))
+    assert len(csv_rows) == any_q1["total"] > 0
+    assert parse_qs(urlsplit(any_q1["links"]["map"]).query) == {"quarter": ["Q1"]}
 
 
 def test_static_files_are_local_and_complete(client):
