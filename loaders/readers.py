@@ -188,7 +188,14 @@ def _title(blocks: list[Block]) -> str | None:
 # inline cleanup and cells
 # --------------------------------------------------------------------------------------------
 
-_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>")
+# Only the formatting and structure tags these exports use are markup; anything else that looks
+# like a tag (``<script>``, ``<img onerror=…>``) is document text and is kept, literally, so the
+# page and maps can show it escaped rather than silently dropping it.
+_STRUCTURE_TAGS = (
+    "p|ul|ol|li|br|div|hr|table|tbody|thead|tfoot|tr|td|th|h[1-6]|blockquote|pre|dl|dt|dd|center"
+    "|caption|colgroup|col|section|article|header|footer|nav|main"
+)
+_TAG_RE = re.compile(rf"<(/?)({_STRUCTURE_TAGS})\b[^>]*>", re.I)
 _INLINE_TAG_RE = re.compile(
     r"</?(?:i|b|u|em|strong|span|a|font|small|big|sub|s|strike|mark|abbr|code)\b[^>]*>", re.I
 )
@@ -234,7 +241,9 @@ def _cell_lines(raw: str) -> list[_CellLine]:
         if not seg:
             return
         if in_li:
-            out.append(_CellLine(seg, True))
+            seg = seg.lstrip(_BULLET_CHARS + " ")
+            if seg:
+                out.append(_CellLine(seg, True))
             return
         if any(ch in seg for ch in _BULLET_CHARS):
             parts = _BULLET_SPLIT_RE.split(seg)

@@ -394,3 +394,18 @@ def test_seed_000_repeated_headers_marked(seeds_dir):
     assert [b.line for b in headers] == [76, 80, 84, 90, 102, 110, 119, 128]
     assert all(b.text == "What | Description | Timescale" for b in headers)
     assert len({b.table for b in headers}) == 1
+
+
+def test_unknown_tags_are_text_not_markup():
+    """`<script>` in a document is what the document says: kept literally (escaped on output)."""
+    from cigraph.loaders.readers import parse_cell, read_text
+
+    cell = parse_cell("<p>Redesign the <script>alert(1)</script> service</p><ul><li>▪ one</li></ul>", 3)
+    assert "<script>alert(1)</script>" in cell.text
+    assert cell.items == ["one"]
+    doc = read_text("Programme Area\tService Area\tCommissioning Intent\tImpact Area/Main Providers Impacted\tTimescales\n"
+                    "Care\t<script>alert(1)</script>\tWe will <img src=x onerror=alert(2)> redesign it.\tBHT\tQ1 2018/19\n",
+                    "x.txt")
+    rows = [b for b in doc.blocks if b.kind == "table_row"]
+    assert rows[1].cells[1].text == "<script>alert(1)</script>"
+    assert "<img src=x onerror=alert(2)>" in rows[1].cells[2].text
