@@ -270,9 +270,9 @@ def test_static_files_are_local_and_complete(client):
 
 
 # -- untrusted document text -------------------------------------------------------------------------
-# The readers strip HTML tags from text exports (the seeds carry <ul>/<li> markup), so a literal
-# <script> tag is removed at load time; written as entities it is unescaped by the readers and
-# reaches the graph as the literal text <script>alert(1)</script>.  All three forms are loaded.
+# The readers strip only the structure tags the exports use (<p>, <ul>, <li>...); a literal
+# <script> or <img onerror> is document text and reaches the graph as such, and so does the
+# entity-escaped form.  All three documents are loaded; every form must come out escaped.
 MALICIOUS_MD = f"""# NHS Bedfordshire CCG Commissioning intentions 2018/19
 
 ## Commissioning intentions
@@ -323,6 +323,9 @@ def test_document_text_is_escaped(xss_client):
     assert '"><img src=x onerror=alert(2)>' in cells
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in resp.text
     assert "<script>alert" not in resp.text and "<img src=x" not in resp.text
+    # the table document's service name is the script text itself: it is the intention's title
+    titles = [r["title"] for r in xss_client.get("/", params={"provider": "BHT", "format": "json"}).json()["results"]]
+    assert XSS in titles, titles
     # the JSON variant carries the text as data
     assert any(XSS in (r["title"] + r["text"] + (r["pathway"] or ""))
                for r in xss_client.get("/", params={"provider": "BHT", "format": "json"}).json()["results"])
