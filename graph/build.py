@@ -222,23 +222,11 @@ class _Builder:
             g.add((iri, CIG.section, Literal(it.section)))
         self.source(iri, it.span, it.extractor)
         if it.programme:
-            p = concept_iri("programme", it.programme)
-            g.add((iri, CIG.inProgramme, p))
-            g.add((p, RDF.type, CIG.Programme))
-            g.add((p, RDF.type, SKOS.Concept))
-            g.add((p, SKOS.prefLabel, Literal(it.programme)))
+            self.concept(iri, CIG.inProgramme, CIG.Programme, "programme", it.programme)
         if it.pathway:
-            p = concept_iri("pathway", it.pathway)
-            g.add((iri, CIG.onPathway, p))
-            g.add((p, RDF.type, CIG.Pathway))
-            g.add((p, RDF.type, SKOS.Concept))
-            g.add((p, SKOS.prefLabel, Literal(it.pathway)))
+            self.concept(iri, CIG.onPathway, CIG.Pathway, "pathway", it.pathway)
         for mech in dict.fromkeys(m.lower() for m in it.mechanisms):
-            m = concept_iri("mechanism", mech)
-            g.add((iri, CIG.mechanism, m))
-            g.add((m, RDF.type, CIG.Mechanism))
-            g.add((m, RDF.type, SKOS.Concept))
-            g.add((m, SKOS.prefLabel, Literal(mech)))
+            self.concept(iri, CIG.mechanism, CIG.Mechanism, "mechanism", mech)
         self.links(iri, it)
         self.periods(iri, it)
         for k, money in enumerate(it.money):
@@ -252,6 +240,14 @@ class _Builder:
         if it.enabler_of:
             self._pending_enabler_of.append((iri, it.enabler_of, it.span))
         self.priority_links(iri, it, priorities)
+
+    def concept(self, iri: URIRef, prop: URIRef, cls: URIRef, kind: str, label: str) -> None:
+        """Link ``iri`` to the SKOS concept named ``label`` (shared across documents by its slug)."""
+        c = concept_iri(kind, label)
+        self.g.add((iri, prop, c))
+        self.g.add((c, RDF.type, cls))
+        self.g.add((c, RDF.type, SKOS.Concept))
+        self.g.add((c, SKOS.prefLabel, Literal(label)))
 
     def links(self, iri: URIRef, it: ExtractedIntention) -> None:
         seen: dict[tuple[URIRef, str], URIRef] = {}
