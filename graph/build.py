@@ -347,12 +347,10 @@ class _Builder:
             if cands:
                 g.add((node, CIG.provider, org_iri(cands[0].org.id)))
             else:
-                # a sector column ("Primary Care £k") is a group; "Other" is nobody in particular
+                # A sector column ("Primary Care £k") names a group and "Other" nobody in
+                # particular: the figure keeps its mention text and is not an unresolved name.
                 mentions = self.reg.find_mentions(money.provider_text, self.ctx)
-                group = next((m.group for m in mentions if m.group), None)
-                if group:
-                    g.add((node, CIG.provider, group_iri(group)))
-                elif any(not m.candidates for m in mentions):
+                if any(not m.candidates and not m.group for m in mentions):
                     line = (money.span or fallback).line
                     self.report.unresolved.append(Unresolved(money.provider_text, line, str(iri)))
         self.source(node, money.span or fallback, None)
