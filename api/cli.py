@@ -57,18 +57,18 @@ def _load(paths: list[Path], store, quiet: bool = False):
     return results
 
 
-def _summary(results) -> Table:
-    table = Table(title="Load summary")
-    for col in ("document", "status", "intentions", "provider links", "group links", "unresolved", "warnings"):
-        table.add_column(col, justify="right" if col not in ("document", "status") else "left")
+def _summary(results) -> str:
+    """One line per document: what was stored, or why nothing was."""
+    lines = []
     for r in results:
+        name = Path(r.path).name
         if r.ok:
             rep = r.report
-            table.add_row(Path(r.path).name, "[green]ok[/green]", str(rep.intentions), str(rep.provider_links),
-                          str(rep.group_links), str(len(rep.unresolved)), str(len(rep.warnings)))
+            lines.append(f"[green]ok[/green]     {name}: {rep.intentions} intentions, {rep.provider_links} provider links, "
+                         f"{rep.group_links} group links, {len(rep.unresolved)} unresolved, {len(rep.warnings)} warnings")
         else:
-            table.add_row(Path(r.path).name, "[red]failed[/red]", "-", "-", "-", "-", "-")
-    return table
+            lines.append(f"[red]failed[/red] {name}: nothing stored (see the error below)")
+    return "\n".join(lines)
 
 
 @app.command()
@@ -83,7 +83,7 @@ def load(
         results = _load(paths, st)
     finally:
         st.close()
-    console.print(_summary(results))
+    console.print(_summary(results), soft_wrap=True)
     for r in results:
         if not r.ok:
             err.print(f"[red]error:[/red] {r.error}")
@@ -294,7 +294,7 @@ def demo(
         shutil.rmtree(store)
     st = _open(store)
     results = _load([EXAMPLES], st)
-    console.print(_summary(results))
+    console.print(_summary(results), soft_wrap=True)
     if any(not r.ok for r in results):
         for r in results:
             if not r.ok:
