@@ -696,12 +696,7 @@ class OxigraphStore:
         form, triples = self._query(sparql)
         if form not in ("CONSTRUCT", "DESCRIBE"):
             raise StoreError(f"construct() needs a CONSTRUCT or DESCRIBE query, got {form}")
-        graph = rdflib.Graph()
-        for prefix, ns in PREFIXES.items():
-            graph.bind(prefix, ns, override=True)
-        for t in triples:
-            graph.add((_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object)))
-        return graph
+        return _rdflib_graph(triples)
 
     def query_raw(self, sparql: str, accept: str, timeout: float | None = None,
                   max_rows: int | None = None) -> tuple[bytes, str]:
@@ -731,6 +726,16 @@ class OxigraphStore:
             if self.path is not None and not self.read_only:
                 self._store.flush()
             self._store = None
+
+
+def _rdflib_graph(triples) -> rdflib.Graph:
+    """An rdflib graph (with our prefixes bound) from pyoxigraph triples."""
+    graph = rdflib.Graph()
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns, override=True)
+    for t in triples:
+        graph.add((_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object)))
+    return graph
 
 
 # --------------------------------------------------------------------------------------------
@@ -872,12 +877,7 @@ class RemoteSparqlStore:
     def construct(self, sparql: str) -> rdflib.Graph:
         if query_form(sparql) not in ("CONSTRUCT", "DESCRIBE"):
             raise StoreError(f"construct() needs a CONSTRUCT or DESCRIBE query, got {query_form(sparql)}")
-        graph = rdflib.Graph()
-        for prefix, ns in PREFIXES.items():
-            graph.bind(prefix, ns, override=True)
-        for t in self._triples(sparql):
-            graph.add((_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object)))
-        return graph
+        return _rdflib_graph(self._triples(sparql))
 
     def query_raw(self, sparql: str, accept: str, timeout: float | None = None,
                   max_rows: int | None = None) -> tuple[bytes, str]:
