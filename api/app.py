@@ -133,10 +133,10 @@ def create_app(store: GraphStore, registry: Registry | None = None) -> FastAPI:
         """A plain-English question, answered with the interpretation used."""
         try:
             return answer_question(queries(), q, limit=limit, offset=offset)
-        except (ValueError,) as exc:
-            if isinstance(exc, (QueryError,)):
-                raise
-            raise ApiError(400, str(exc))
+        except QueryError:
+            raise  # has its own handler
+        except ValueError as exc:  # a question that cannot be read at all
+            raise ApiError(400, str(exc)) from exc
 
     @app.get("/api/providers", tags=["organisations"])
     def providers(q: str | None = None, limit: int = Query(20, ge=1, le=1000)):
