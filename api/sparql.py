@@ -61,5 +61,6 @@ def install(app: FastAPI, store: GraphStore) -> None:
             return _error(400, f"the query is not valid SPARQL: {exc}")
         return Response(body, media_type=media)
 
-    app.add_api_route("/sparql", handle, methods=["GET", "POST"], tags=["sparql"],
-                      summary="SPARQL 1.1 query endpoint (read-only)", include_in_schema=True)
+    for method in ("GET", "POST"):
+        app.add_api_route("/sparql", handle, methods=[method], tags=["sparql"], operation_id=f"sparql_{method.lower()}",
+                          summary=f"SPARQL 1.1 query endpoint, {method} (read-only)")
