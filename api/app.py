@@ -186,6 +186,22 @@ def create_app(store: GraphStore, registry: Registry | None = None) -> FastAPI:
             resp.headers["Content-Disposition"] = f'attachment; filename="impact-map-{provider}.html"'
         return resp
 
+    @app.get("/maps/commissioner/{commissioner}.png", tags=["maps"], response_class=Response)
+    def commissioner_map_png(commissioner: str, quarter: str | None = None):
+        return _map_response(build_map(queries(), commissioner=commissioner, quarter=quarter), "png")
+
+    @app.get("/maps/commissioner/{commissioner}.svg", tags=["maps"], response_class=Response)
+    def commissioner_map_svg(commissioner: str, quarter: str | None = None):
+        return _map_response(build_map(queries(), commissioner=commissioner, quarter=quarter), "svg")
+
+    @app.get("/maps/commissioner/{commissioner}", tags=["maps"], response_class=Response)
+    def commissioner_map_html(commissioner: str, quarter: str | None = None, download: bool = False):
+        """A commissioner's intentions with the providers and programmes they touch."""
+        resp = _map_response(build_map(queries(), commissioner=commissioner, quarter=quarter), "html")
+        if download:
+            resp.headers["Content-Disposition"] = f'attachment; filename="impact-map-{commissioner}.html"'
+        return resp
+
     @app.get("/maps/overlaps", tags=["maps"], response_class=Response)
     def overlaps_map(format: Literal["html", "png", "svg"] = "html"):
         return _map_response(build_map(queries(), overlaps=True), format)

@@ -309,6 +309,7 @@ def demo(
 @app.command("map")
 def map_(
     provider: Optional[str] = typer.Option(None, "--provider", help="Provider (code, name or alias)."),
+    commissioner: Optional[str] = typer.Option(None, "--commissioner", help="Commissioner (code or name)."),
     quarter: Optional[str] = typer.Option(None, "--quarter", help='e.g. "Q1 2018/19"'),
     overlaps: bool = typer.Option(False, "--overlaps", help="Commissioner overlap map instead."),
     output: Path = typer.Option(..., "-o", "--output", help="File to write (.html, or .png/.svg)."),
@@ -320,13 +321,14 @@ def map_(
     from cigraph.api.maps import build_map, render
     from cigraph.graph.queries import Queries, QueryError, UnknownEntity
 
-    if not overlaps and not provider:
-        err.print("[red]error:[/red] give --provider NAME or --overlaps")
+    if not overlaps and not provider and not commissioner:
+        err.print("[red]error:[/red] give --provider NAME, --commissioner NAME or --overlaps")
         raise typer.Exit(2)
     fmt = "png" if png or output.suffix.lower() == ".png" else "svg" if svg or output.suffix.lower() == ".svg" else "html"
     st = _open(store)
     try:
-        model, title = build_map(Queries(st), provider=provider, quarter=quarter, overlaps=overlaps)
+        model, title = build_map(Queries(st), provider=provider, quarter=quarter, overlaps=overlaps,
+                                 commissioner=commissioner)
     except UnknownEntity as exc:
         err.print(f"[red]not found:[/red] {exc}")
         raise typer.Exit(2)

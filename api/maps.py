@@ -18,8 +18,10 @@ def build_map(queries: Queries, provider: str | None = None, quarter: str | None
     answer = queries.intentions(IntentionQuery(provider=provider, quarter=quarter, commissioner=commissioner,
                                                limit=10**9))
     prov = answer.interpretation.get("provider", {})
+    comm = answer.interpretation.get("commissioner", {})
     focus = prov.get("code")
-    title = f"Impact map: {prov.get('name', provider or commissioner or 'all')}"
+    subject = prov.get("name") or (comm.get("name") and f"intentions of {comm['name']}") or "all intentions"
+    title = f"Impact map: {subject}"
     if "quarter" in answer.interpretation:
         title += f", {answer.interpretation['quarter']}"
     return provider_map(answer.results, focus=focus, title=title), title

@@ -214,6 +214,16 @@ def _links(request: Request, form: dict[str, str], provider_code: str | None,
         links["exposure"] = f"/api/providers/{quote(provider_code, safe='')}/exposure"
         links["embed"] = embed_snippet(base + links["map"], height=600,
                                        title=f"cigraph impact map: {provider_code}")
+    elif commissioner:
+        from cigraph.viz.maps import embed_snippet
+
+        path = f"/maps/commissioner/{quote(commissioner, safe='')}"
+        links["map"] = url(path, quarter=quarter)
+        links["map_download"] = url(path, quarter=quarter, download="true")
+        links["map_png"] = url(path + ".png", quarter=quarter)
+        links["map_svg"] = url(path + ".svg", quarter=quarter)
+        links["embed"] = embed_snippet(base + links["map"], height=600,
+                                       title=f"cigraph impact map: {commissioner}")
     return links
 
 

@@ -188,3 +188,23 @@ def test_errors_are_json(client):
     assert r.status_code == 404 and "message" in r.json()["error"]
     r = client.get("/api/intentions", params={"limit": "-5"})
     assert r.status_code == 422 and "limit" in r.json()["error"]["message"]
+
+
+def test_maps_routes(client):
+    html = client.get("/maps/provider/BHT", params={"quarter": "Q1 2018/19"})
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert "Bedford Hospital NHS Trust" in html.text
+    assert client.get("/maps/provider/RC1.png").content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<svg" in client.get("/maps/provider/RC1.svg").content[:2000]
+    comm = client.get("/maps/commissioner/06P")
+    assert comm.status_code == 200 and "NHS Luton CCG" in comm.text
+    assert client.get("/maps/commissioner/06P.png").content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert client.get("/maps/overlaps").status_code == 200
+    missing = client.get("/maps/provider/Zebulon Hospital")
+    assert missing.status_code == 404 and missing.json()["error"]["suggestions"] is not None
+
+
+def test_commissioner_page_has_a_map(client):
+    page = client.get("/", params={"commissioner": "06P"})
+    assert page.status_code == 200
+    assert 'id="map-frame"' in page.text and "/maps/commissioner/06P" in page.text

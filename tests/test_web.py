@@ -231,7 +231,8 @@ def test_commissioner_search(client):
     assert resp.status_code == 200
     rows = table_rows(soup_of(resp))
     assert len(rows) == min(comm["intentions"], 200)
-    assert soup_of(resp).find("iframe", id="map-frame") is None  # maps are per provider
+    frame = soup_of(resp).find("iframe", id="map-frame")  # a commissioner view has its own map
+    assert frame is not None and frame["src"].startswith("/maps/commissioner/")
     # typing a commissioner into the provider box is understood, not a "not found"
     resp2 = client.get("/", params={"provider": comm["code"] or comm["name"]})
     assert resp2.status_code == 200
