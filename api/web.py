@@ -194,6 +194,20 @@ def _offset(request: Request) -> int:
         raise QueryError("offset must be a whole number")
 
 
+def _map_links(base: str, path: str, quarter: str | None, label: str) -> dict[str, str]:
+    """The map of a provider or commissioner: page, downloads and an embed snippet."""
+    from cigraph.viz.maps import embed_snippet
+
+    page = url(path, quarter=quarter)
+    return {
+        "map": page,
+        "map_download": url(path, quarter=quarter, download="true"),
+        "map_png": url(path + ".png", quarter=quarter),
+        "map_svg": url(path + ".svg", quarter=quarter),
+        "embed": embed_snippet(base + page, height=600, title=f"cigraph impact map: {label}"),
+    }
+
+
 def _links(request: Request, form: dict[str, str], provider_code: str | None,
            commissioner: str | None, quarter: str | None) -> dict[str, Any]:
     base = str(request.base_url).rstrip("/")
@@ -204,26 +218,10 @@ def _links(request: Request, form: dict[str, str], provider_code: str | None,
         "json": url("/api/intentions", **filters, limit=CSV_LIMIT),
     }
     if provider_code:
-        from cigraph.viz.maps import embed_snippet
-
-        path = f"/maps/provider/{quote(provider_code, safe='')}"
-        links["map"] = url(path, quarter=quarter)
-        links["map_download"] = url(path, quarter=quarter, download="true")
-        links["map_png"] = url(path + ".png", quarter=quarter)
-        links["map_svg"] = url(path + ".svg", quarter=quarter)
+        links.update(_map_links(base, f"/maps/provider/{quote(provider_code, safe='')}", quarter, provider_code))
         links["exposure"] = f"/api/providers/{quote(provider_code, safe='')}/exposure"
-        links["embed"] = embed_snippet(base + links["map"], height=600,
-                                       title=f"cigraph impact map: {provider_code}")
     elif commissioner:
-        from cigraph.viz.maps import embed_snippet
-
-        path = f"/maps/commissioner/{quote(commissioner, safe='')}"
-        links["map"] = url(path, quarter=quarter)
-        links["map_download"] = url(path, quarter=quarter, download="true")
-        links["map_png"] = url(path + ".png", quarter=quarter)
-        links["map_svg"] = url(path + ".svg", quarter=quarter)
-        links["embed"] = embed_snippet(base + links["map"], height=600,
-                                       title=f"cigraph impact map: {commissioner}")
+        links.update(_map_links(base, f"/maps/commissioner/{quote(commissioner, safe='')}", quarter, commissioner))
     return links
 
 
