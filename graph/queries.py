@@ -185,12 +185,7 @@ class Snapshot:
                 },
                 "text": r.get("text") or "",
             }
-        seen_links: set[str] = set()
-        for r in store.select(Q_LINKS):
-            it = items.get(r["i"])
-            if it is None or r["link"] in seen_links:
-                continue
-            seen_links.add(r["link"])
+        for it, r in _once(items, store.select(Q_LINKS), "link"):
             target = r["target"]
             is_group = target.startswith(str(GROUPS))
             entry = {
@@ -207,12 +202,7 @@ class Snapshot:
                 "via": None,
             }
             (it["groups"] if is_group else it["providers"]).append(entry)
-        seen_periods: set[str] = set()
-        for r in store.select(Q_PERIODS):
-            it = items.get(r["i"])
-            if it is None or r["p"] in seen_periods:
-                continue
-            seen_periods.add(r["p"])
+        for it, r in _once(items, store.select(Q_PERIODS), "p"):
             start, end = r.get("s"), r.get("e")
             period = fiscal.Period(r["kind"], start, end, r["label"], r.get("otext") or "")
             it["periods"].append({
@@ -220,12 +210,7 @@ class Snapshot:
                 "text": r.get("otext") or "", "quarters": period.quarters() if start and end else [],
                 "_start": start, "_end": end,
             })
-        seen_money: set[str] = set()
-        for r in store.select(Q_MONEY):
-            it = items.get(r["i"])
-            if it is None or r["m"] in seen_money:
-                continue
-            seen_money.add(r["m"])
+        for it, r in _once(items, store.select(Q_MONEY), "m"):
             it["money"].append({
                 "amount": float(r["amount"]), "unit": r["unit"], "measure": r["measure"],
                 "provider": (codes.get(r["prov"]) or _code_of(r["prov"])) if r.get("prov") else None, "provider_text": r.get("mention"),
@@ -257,6 +242,17 @@ class Snapshot:
 
     def sorted(self) -> list[dict[str, Any]]:
         return sorted(self.intentions.values(), key=lambda i: (i["source"]["document"], i["source"]["line"], i["id"]))
+
+
+def _once(items: dict[str, dict[str, Any]], rows: list[dict[str, Any]], key: str):
+    """(intention, row) for rows of known intentions, each node ``row[key]`` once (the union
+    default graph can return a row more than once)."""
+    seen: set[str] = set()
+    for r in rows:
+        it = items.get(r["i"])
+        if it is not None and r[key] not in seen:
+            seen.add(r[key])
+            yield it, r
 
 
 def public(item: dict[str, Any]) -> dict[str, Any]:
